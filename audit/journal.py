@@ -1,0 +1,134 @@
+"""Writing and verifying the hash chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from audit.models import GENESIS_HASH, Entry
+
+# Any constant will do: it names the one advisory lock that serialises journal appends.
+_PG_LOCK_KEY = 0x4155444954  # "AUDIT"
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn a value into plain JSON types, the same way on every database."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk if not isinstance(value.pk, uuid.UUID) else str(value.pk)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [to_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    return str(value)
+
+
+def canonical(entry: Entry) -> str:
+    """The canonical JSON of an entry's content: sorted keys, no whitespace, UTF-8."""
+    payload = {
+        "seq": entry.seq,
+        "recorded_at": entry.recorded_at.astimezone(dt.UTC).isoformat(),
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "target_repr": entry.target_repr,
+        "before": entry.before,
+        "after": entry.after,
+        "data": entry.data,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, entry: Entry) -> str:
+    return hashlib.sha256((prev_hash + canonical(entry)).encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    before: Any = None,
+    after: Any = None,
+    data: Any = None,
+) -> Entry:
+    """Append one entry: who (``actor``, a user or None for the system) did what to what.
+
+    Runs inside the caller's transaction, so the entry exists exactly when the change does.
+    """
+    with transaction.atomic():
+        _lock_chain()
+        last = Entry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        is_user = actor is not None and getattr(actor, "pk", None) is not None
+        entry = Entry(
+            seq=seq,
+            recorded_at=timezone.now(),
+            actor_id=actor.pk if is_user else None,
+            actor_name=(actor.get_username() if is_user else "system"),
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_repr=str(target)[:255] if target is not None else "",
+            before=to_jsonable(before),
+            after=to_jsonable(after),
+            data=to_jsonable(data),
+            prev_hash=prev_hash,
+        )
+        entry.hash = chain_hash(prev_hash, entry)
+        entry.save(force_insert=True)
+        return entry
+
+
+@dataclass(frozen=True)
+class Break:
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"entry #{self.seq}: {self.reason}"
+
+
+def verify(entries: Iterable[Entry] | None = None) -> Break | None:
+    """Walk the chain from the start; return the first broken entry, or None when intact."""
+    if entries is None:
+        entries = Entry.objects.order_by("seq").iterator(chunk_size=2000)
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return Break(expected_seq, f"missing; the next entry found is #{entry.seq}")
+        if entry.prev_hash != prev_hash:
+            return Break(entry.seq, "does not follow the entry before it (previous hash differs)")
+        if entry.hash != chain_hash(prev_hash, entry):
+            return Break(entry.seq, "its content was altered (hash does not match)")
+        expected_seq, prev_hash = entry.seq + 1, entry.hash
+    return None

@@ -1,0 +1,1 @@
+"""Wagtail: the back office (admin viewsets, hooks) and the portal pages."""

@@ -1,0 +1,1 @@
+"""Settings: one base read from the environment; dev, test and production adjust it."""

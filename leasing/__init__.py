@@ -1,0 +1,1 @@
+"""Leases and operation (built in the leasing issue)."""

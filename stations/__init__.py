@@ -1,0 +1,1 @@
+"""The space: stations, levels, units, zones, utility points and business types."""

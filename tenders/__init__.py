@@ -1,0 +1,1 @@
+"""Merchants and the tender process (built in the tender issue)."""

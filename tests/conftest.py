@@ -1,0 +1,27 @@
+"""Suite-wide fixtures and the switches for the browser tests and benchmarks."""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+
+def pytest_addoption(parser):
+    parser.addoption("--e2e", action="store_true", help="run the browser tests (tests/e2e)")
+    parser.addoption("--perf", action="store_true", help="run the benchmarks (tests/perf)")
+
+
+def pytest_ignore_collect(collection_path: Path, config):
+    parts = collection_path.parts
+    if "e2e" in parts and not config.getoption("--e2e"):
+        return True
+    if "perf" in parts and not config.getoption("--perf"):
+        return True
+    return None
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://…)")
+    return True
