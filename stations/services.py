@@ -302,7 +302,8 @@ def _check_points_inside(level: Level, points: Sequence[tuple[str, Decimal, Deci
 
 def _reassign_points(level: Level) -> None:
     """Give every utility point of the level the unit that now contains it (or none)."""
-    points = list(level.utility_points.only("id", "x", "y", "unit_id"))
+    # Not the related manager: it would read each point's deferred level_id, one query each.
+    points = list(UtilityPoint.objects.filter(level=level).only("id", "x", "y", "unit"))
     if not points:
         return
     units = list(level.units.values_list("id", "polygon_wkt"))
