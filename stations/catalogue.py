@@ -1,7 +1,9 @@
 """The business classes and types (业态) the network lets, with what each type needs.
 
 Loaded by a data migration; officers may add types in the admin afterwards. Power figures
-are the planning minimums the commercial company uses when provisioning a unit.
+are the planning minimums the commercial company uses when provisioning a unit. Floor
+sockets (地插) serve counters and equipment away from the walls, so only the types that
+place them in the middle of a unit need them; the others use wall sockets.
 """
 
 from decimal import Decimal as D
@@ -14,238 +16,53 @@ CLASSES = [
     ("services", "服务", "Services", False),
 ]
 
+# One type a line: class, code, minimum kW, floor sockets, then water, drainage, exhaust and
+# basic configuration (Y or -), the Chinese name and, after "|", the English name.
+_TYPE_TABLE = """
+catering  fast-food             30 0 Y Y Y - 快餐 | Fast food
+catering  chinese-fast-food     30 0 Y Y Y - 中式快餐 | Chinese fast food
+catering  noodles               25 0 Y Y Y - 面馆 | Noodle bar
+catering  coffee                15 1 Y Y - - 咖啡 | Coffee
+catering  tea-drinks            12 0 Y Y - - 茶饮 | Tea and drinks
+catering  bakery                20 0 Y Y Y - 烘焙 | Bakery
+catering  local-snacks          20 0 Y Y Y - 地方小吃 | Local snacks
+catering  ice-cream              8 0 Y Y - - 冰淇淋甜品 | Ice cream and desserts
+retail    convenience-store     10 0 - - - Y 便利店 | Convenience store
+retail    bookstore              3 0 - - - Y 书刊 | Books and periodicals
+retail    local-specialty        5 0 - - - - 地方特产 | Local specialty food
+retail    supermarket           20 1 Y - - - 超市 | Supermarket
+retail    pharmacy               5 0 - - - - 药店 | Pharmacy
+retail    brand-showcase         5 1 - - - - 品牌展示 | Brand showcase
+retail    digital-accessories    5 1 - - - - 数码配件 | Digital accessories
+retail    travel-goods           3 0 - - - - 旅行用品 | Travel goods
+retail    tobacco-liquor         3 0 - - - - 烟酒 | Tobacco and liquor
+retail    gifts-souvenirs        3 0 - - - - 礼品纪念品 | Gifts and souvenirs
+retail    vending                2 0 - - - - 自动售货 | Vending
+leisure   vip-lounge            20 2 Y Y - - 商务候车室 | VIP lounge
+leisure   massage-chairs         8 2 - - - - 按摩椅 | Massage chairs
+leisure   reading-bar            8 0 Y Y - - 书吧 | Reading bar
+leisure   game-arcade           10 2 - - - - 休闲娱乐 | Games and entertainment
+leisure   charging-station       3 1 - - - - 共享充电 | Phone charging
+services  luggage-storage        2 0 - - - Y 行李寄存 | Luggage storage
+services  telecom-hall           8 2 - - - - 通信营业厅 | Telecom service hall
+services  bank-atm               2 0 - - - - 银行自助 | Bank ATM
+services  bank-branch           10 2 - - - - 银行网点 | Bank branch
+services  car-rental             3 0 - - - - 汽车租赁 | Car rental
+services  travel-agency          3 0 - - - - 旅游服务 | Travel agency
+services  express-delivery       3 0 - - - - 快递 | Express delivery
+services  photo-print            5 1 - - - - 照相打印 | Photos and printing
+services  hotel-booking          2 0 - - - - 酒店预订 | Hotel booking
+services  maternal-room          3 0 Y Y - - 母婴服务 | Mother and baby services
+"""
+
+
+def _parse_types(table: str):
+    for line in table.strip().splitlines():
+        left, name_en = line.split("|")
+        cls, code, kw, sockets, water, drain, exhaust, basic, name_zh = left.split()
+        flags = [flag == "Y" for flag in (water, drain, exhaust, basic)]
+        yield (cls, code, name_zh, name_en.strip(), D(kw), int(sockets), *flags)
+
+
 # (class, code, Chinese, English, min kW, floor sockets, water, drainage, exhaust, is_basic)
-TYPES = [
-    ("catering", "fast-food", "快餐", "Fast food", D("30"), 2, True, True, True, False),
-    (
-        "catering",
-        "chinese-fast-food",
-        "中式快餐",
-        "Chinese fast food",
-        D("30"),
-        2,
-        True,
-        True,
-        True,
-        False,
-    ),
-    ("catering", "noodles", "面馆", "Noodle bar", D("25"), 1, True, True, True, False),
-    ("catering", "coffee", "咖啡", "Coffee", D("15"), 2, True, True, False, False),
-    ("catering", "tea-drinks", "茶饮", "Tea and drinks", D("12"), 1, True, True, False, False),
-    ("catering", "bakery", "烘焙", "Bakery", D("20"), 1, True, True, True, False),
-    ("catering", "local-snacks", "地方小吃", "Local snacks", D("20"), 1, True, True, True, False),
-    (
-        "catering",
-        "ice-cream",
-        "冰淇淋甜品",
-        "Ice cream and desserts",
-        D("8"),
-        1,
-        True,
-        True,
-        False,
-        False,
-    ),
-    (
-        "retail",
-        "convenience-store",
-        "便利店",
-        "Convenience store",
-        D("10"),
-        2,
-        False,
-        False,
-        False,
-        True,
-    ),
-    ("retail", "bookstore", "书刊", "Books and periodicals", D("3"), 1, False, False, False, True),
-    (
-        "retail",
-        "local-specialty",
-        "地方特产",
-        "Local specialty food",
-        D("5"),
-        1,
-        False,
-        False,
-        False,
-        False,
-    ),
-    ("retail", "supermarket", "超市", "Supermarket", D("20"), 2, True, False, False, False),
-    ("retail", "pharmacy", "药店", "Pharmacy", D("5"), 1, False, False, False, False),
-    (
-        "retail",
-        "brand-showcase",
-        "品牌展示",
-        "Brand showcase",
-        D("5"),
-        2,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "retail",
-        "digital-accessories",
-        "数码配件",
-        "Digital accessories",
-        D("5"),
-        2,
-        False,
-        False,
-        False,
-        False,
-    ),
-    ("retail", "travel-goods", "旅行用品", "Travel goods", D("3"), 1, False, False, False, False),
-    (
-        "retail",
-        "tobacco-liquor",
-        "烟酒",
-        "Tobacco and liquor",
-        D("3"),
-        1,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "retail",
-        "gifts-souvenirs",
-        "礼品纪念品",
-        "Gifts and souvenirs",
-        D("3"),
-        1,
-        False,
-        False,
-        False,
-        False,
-    ),
-    ("retail", "vending", "自动售货", "Vending", D("2"), 1, False, False, False, False),
-    ("leisure", "vip-lounge", "商务候车室", "VIP lounge", D("20"), 4, True, True, False, False),
-    (
-        "leisure",
-        "massage-chairs",
-        "按摩椅",
-        "Massage chairs",
-        D("8"),
-        4,
-        False,
-        False,
-        False,
-        False,
-    ),
-    ("leisure", "reading-bar", "书吧", "Reading bar", D("8"), 2, True, True, False, False),
-    (
-        "leisure",
-        "game-arcade",
-        "休闲娱乐",
-        "Games and entertainment",
-        D("10"),
-        4,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "leisure",
-        "charging-station",
-        "共享充电",
-        "Phone charging",
-        D("3"),
-        2,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "services",
-        "luggage-storage",
-        "行李寄存",
-        "Luggage storage",
-        D("2"),
-        1,
-        False,
-        False,
-        False,
-        True,
-    ),
-    (
-        "services",
-        "telecom-hall",
-        "通信营业厅",
-        "Telecom service hall",
-        D("8"),
-        4,
-        False,
-        False,
-        False,
-        False,
-    ),
-    ("services", "bank-atm", "银行自助", "Bank ATM", D("2"), 1, False, False, False, False),
-    ("services", "bank-branch", "银行网点", "Bank branch", D("10"), 4, False, False, False, False),
-    ("services", "car-rental", "汽车租赁", "Car rental", D("3"), 2, False, False, False, False),
-    (
-        "services",
-        "travel-agency",
-        "旅游服务",
-        "Travel agency",
-        D("3"),
-        2,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "services",
-        "express-delivery",
-        "快递",
-        "Express delivery",
-        D("3"),
-        1,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "services",
-        "photo-print",
-        "照相打印",
-        "Photos and printing",
-        D("5"),
-        2,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "services",
-        "hotel-booking",
-        "酒店预订",
-        "Hotel booking",
-        D("2"),
-        1,
-        False,
-        False,
-        False,
-        False,
-    ),
-    (
-        "services",
-        "maternal-room",
-        "母婴服务",
-        "Mother and baby services",
-        D("3"),
-        1,
-        True,
-        True,
-        False,
-        False,
-    ),
-]
+TYPES = list(_parse_types(_TYPE_TABLE))

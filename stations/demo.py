@@ -274,11 +274,11 @@ assert _allocation_totals() == NETWORK_TOTALS, _allocation_totals()
 
 
 def _elevated(programme: str, toilets: int, **geometry) -> LevelPlan:
-    return LevelPlan("高架层", "2F", 2, tuple(programme.split()), toilets=toilets, **geometry)
+    return LevelPlan("高架层", "2F", 1, tuple(programme.split()), toilets=toilets, **geometry)
 
 
 def _ground(programme: str, toilets: int, **geometry) -> LevelPlan:
-    return LevelPlan("地面层", "1F", 1, tuple(programme.split()), toilets=toilets, **geometry)
+    return LevelPlan("地面层", "1F", 0, tuple(programme.split()), toilets=toilets, **geometry)
 
 
 def _exit(programme: str, toilets: int, **geometry) -> LevelPlan:

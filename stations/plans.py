@@ -162,8 +162,10 @@ def plan_data(level: Level | int) -> PlanData:
     )
     for unit_id, code, name_zh, name_en in links:
         types_by_unit.setdefault(unit_id, []).append((code, name_zh, name_en))
-    zone_rows = list(
-        level.zones.order_by("kind", "name").values_list("kind", "name", "polygon_wkt")
+    # Paid and unpaid areas first: they are tinted underneath, the no-build hatching on top.
+    zone_rows = sorted(
+        level.zones.order_by("kind", "name").values_list("kind", "name", "polygon_wkt"),
+        key=lambda row: row[0] in Zone.NO_BUILD_KINDS,
     )
     point_rows = list(
         level.utility_points.order_by("kind", "code").values_list(

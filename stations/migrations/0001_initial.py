@@ -182,7 +182,7 @@ class Migration(migrations.Migration):
                 (
                     "ordinal",
                     models.IntegerField(
-                        help_text="0 for ground level, 1 for the floor above, -1 below.",
+                        help_text="0 for the ground level (1F), 1 for the floor above (2F), -1 below (B1), as in IMDF.",
                         verbose_name="order",
                     ),
                 ),

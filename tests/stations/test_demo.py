@@ -86,8 +86,8 @@ def test_demo_network_reproduces_domain_figures_with_valid_plans_and_scoped_user
         assert statuses == {Unit.Status.PLANNED, Unit.Status.AVAILABLE}, station.code
     assert Station.objects.get(code="CSS").levels.count() == 3
     assert set(Level.objects.filter(station__code="CSS").values_list("ordinal", flat=True)) == {
-        2,
         1,
+        0,
         -1,
     }
 
