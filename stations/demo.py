@@ -895,6 +895,15 @@ def _floor_socket_plan(layouts: list[LevelLayout], total: int) -> dict[str, int]
         if 0 < need <= left:
             plan[unit.code] = need
             left -= need
+    # Sockets beyond every need go one at a time to the shops and islands, in the same order:
+    # a counter in the middle of a shop is the usual reason for one more.
+    spare = [u for u in anchors + others if u.archetype.kind in ("shop", "kiosk")] or units
+    i = 0
+    while left > 0 and spare:
+        unit = spare[i % len(spare)]
+        plan[unit.code] = plan.get(unit.code, 0) + 1
+        left -= 1
+        i += 1
     assert left == 0, ("floor sockets left over", left)
     return plan
 
