@@ -20,6 +20,12 @@ from shapely import Polygon
 
 MIN_AREA_M2 = 0.1
 MAX_VERTICES = 10_000
+# Plan metres from the station's origin, within what a utility point's x/y can store. Beyond
+# it an area can no longer be stored, or even computed (a float area overflows to inf).
+MAX_COORDINATE_M = 10_000_000
+# An area computed from float coordinates far from the origin is off by ~1e-11 m²; a polygon
+# drawn at exactly the minimum must not be refused for that.
+AREA_TOLERANCE_M2 = 1e-6
 # Below this an "overlap" is floating-point noise along a shared edge, not two shops in one place.
 OVERLAP_TOLERANCE_M2 = 1e-4
 CENT = Decimal("0.01")
@@ -66,13 +72,21 @@ def parse_geometry(value) -> ParsedPolygon:
         return ParsedPolygon(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         return ParsedPolygon(None, _("is empty"))
+    if isinstance(value, dict):
+        # Through the same GeoJSON reader as text, so that an unclosed ring is refused here too
+        # (shapely.geometry.shape would close it silently).
+        try:
+            value = json.dumps(value, allow_nan=False, default=float)
+        except ValueError:
+            return ParsedPolygon(None, _("has a coordinate that is not a finite number"))
+        except TypeError as exc:
+            return ParsedPolygon(
+                None, _("is not valid WKT or GeoJSON (%(detail)s)") % {"detail": exc}
+            )
     try:
-        if isinstance(value, dict):
-            geom = shapely.geometry.shape(value)
-        else:
-            text = str(value).strip()
-            parse = shapely.from_geojson if text.startswith("{") else shapely.from_wkt
-            geom = parse(text)
+        text = str(value).strip()
+        parse = shapely.from_geojson if text.startswith("{") else shapely.from_wkt
+        geom = parse(text)
     except (shapely.errors.GEOSException, ValueError, TypeError, KeyError, AttributeError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         if "closed" in detail.lower():
@@ -104,12 +118,16 @@ def polygon_faults(
     counts = shapely.get_num_coordinates(arr)
     owners = np.repeat(np.arange(n), counts)
     nonfinite = np.zeros(n, dtype=bool)
-    bad_rows = ~np.isfinite(coords).all(axis=1)
-    if bad_rows.any():
-        nonfinite[np.unique(owners[bad_rows])] = True
+    nonfinite[owners[~np.isfinite(coords).all(axis=1)]] = True
+    far = np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        far[owners[(np.abs(coords) > MAX_COORDINATE_M).any(axis=1)]] = True
     empty = shapely.is_empty(arr)
-    too_many = counts > MAX_VERTICES + 1  # a closed ring repeats its first vertex
-    finite_ok = ~nonfinite & ~empty & ~too_many
+    # Every ring repeats its first vertex to close itself: the exterior and each hole.
+    rings = np.where(empty, 0, shapely.get_num_interior_rings(arr) + 1)
+    vertices = counts - rings
+    too_many = vertices > MAX_VERTICES
+    finite_ok = ~nonfinite & ~far & ~empty & ~too_many
     valid = np.zeros(n, dtype=bool)
     reasons = np.full(n, None, dtype=object)
     areas = np.zeros(n)
@@ -120,14 +138,19 @@ def polygon_faults(
         if invalid_idx.size:
             reasons[invalid_idx] = shapely.is_valid_reason(arr[invalid_idx])
     faults: list[str | None] = [None] * n
-    for i in np.flatnonzero(~(finite_ok & valid & (areas >= min_area_m2))):
+    big_enough = areas >= min_area_m2 - AREA_TOLERANCE_M2
+    for i in np.flatnonzero(~(finite_ok & valid & big_enough)):
         if empty[i]:
             faults[i] = _("is empty")
         elif nonfinite[i]:
             faults[i] = _("has a coordinate that is not a finite number")
+        elif far[i]:
+            faults[i] = _("has a coordinate more than %(max)s m from the plan origin") % {
+                "max": f"{MAX_COORDINATE_M:,}"
+            }
         elif too_many[i]:
             faults[i] = _("has %(n)d vertices; at most %(max)d are allowed") % {
-                "n": counts[i] - 1,
+                "n": vertices[i],
                 "max": MAX_VERTICES,
             }
         elif not valid[i]:
@@ -175,10 +198,13 @@ def check_units(
     polys, codes_arr = polys[good], codes_arr[good]
     shapely.prepare(outline)
 
-    outside = ~shapely.covers(outline, polys)
-    if outside.any():
+    outside = np.flatnonzero(~shapely.covers(outline, polys))
+    if outside.size:
         outside_area = shapely.area(shapely.difference(polys[outside], outline))
-        for code, area in zip(codes_arr[outside], outside_area, strict=True):
+        # As for overlaps: a unit drawn along the outline's edge (rotated or far from the
+        # origin) pokes out by float noise only; that is not a unit outside the level.
+        real = outside_area > OVERLAP_TOLERANCE_M2
+        for code, area in zip(codes_arr[outside[real]], outside_area[real], strict=True):
             violations.append(
                 Violation(
                     "outside_level",
@@ -257,8 +283,11 @@ def assign_points(
     point_idx, poly_idx = shapely.STRtree(np.asarray(polygons, dtype=object)).query(
         points, predicate="intersects"
     )
-    # A point on the edge shared by two units goes to the first; reversed assignment keeps it.
-    result[point_idx[::-1]] = poly_idx[::-1]
+    # A point on the edge shared by two units goes to the first of them in ``polygons``. The
+    # tree returns its matches in no set order, so take the lowest index explicitly.
+    first = np.full(len(xs), len(polygons), dtype=np.int64)
+    np.minimum.at(first, point_idx, poly_idx)
+    result[first < len(polygons)] = first[first < len(polygons)]
     return result
 
 
