@@ -9,3 +9,10 @@ def record(**kwargs):
     from audit.journal import record as _record
 
     return _record(**kwargs)
+
+
+def record_many(**kwargs):
+    """Append one entry per change in one insert; see :func:`audit.journal.record_many`."""
+    from audit.journal import record_many as _record_many
+
+    return _record_many(**kwargs)

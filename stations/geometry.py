@@ -60,7 +60,12 @@ class ParsedPolygon:
 
 def area_m2(polygon: Polygon) -> Decimal:
     """The polygon's area as stored: m², 2 decimal places."""
-    return Decimal(repr(float(polygon.area))).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_m2(polygon.area)
+
+
+def round_m2(value: float) -> Decimal:
+    """An area in m² as stored and shown: a Decimal with 2 places."""
+    return Decimal(repr(float(value))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def parse_geometry(value) -> ParsedPolygon:
@@ -163,10 +168,6 @@ def polygon_faults(
     return faults
 
 
-def _area(value: float) -> Decimal:
-    return Decimal(repr(float(value))).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def check_units(
     *,
     outline: Polygon,
@@ -210,8 +211,8 @@ def check_units(
                     "outside_level",
                     (code,),
                     _("Unit %(code)s lies outside the level outline by %(area)s m².")
-                    % {"code": code, "area": _area(area)},
-                    _area(area),
+                    % {"code": code, "area": round_m2(area)},
+                    round_m2(area),
                 )
             )
 
@@ -229,8 +230,8 @@ def check_units(
                     "overlap",
                     (a, b),
                     _("Units %(a)s and %(b)s overlap by %(area)s m².")
-                    % {"a": a, "b": b, "area": _area(area)},
-                    _area(area),
+                    % {"a": a, "b": b, "area": round_m2(area)},
+                    round_m2(area),
                 )
             )
 
@@ -247,8 +248,8 @@ def check_units(
                         "no_build",
                         (codes_arr[u],),
                         _("Unit %(code)s intrudes %(area)s m² into the no-build zone “%(zone)s”.")
-                        % {"code": codes_arr[u], "area": _area(area), "zone": zone_names[z]},
-                        _area(area),
+                        % {"code": codes_arr[u], "area": round_m2(area), "zone": zone_names[z]},
+                        round_m2(area),
                     )
                 )
     return violations

@@ -348,6 +348,9 @@ def station_power(station: Station) -> tuple[Decimal, Decimal]:
 
 
 def _check_power(station: Station) -> None:
+    # The station row's lock serialises every power change of the station: a second
+    # transaction waits here, then its sums (read after the wait) include the first's rows.
+    Station.objects.select_for_update().filter(pk=station.pk).exists()
     allocated, capacity = station_power(station)
     if allocated > capacity:
         raise ValidationError(
@@ -432,26 +435,34 @@ def _create_units(*, actor, level: Level, specs: Sequence[UnitSpec], action: str
     units = [_build_unit(level, spec, polygons[spec.code]) for spec in specs]
     Unit.objects.bulk_create(units, batch_size=500)
     through = Unit.business_types.through
-    links = []
-    for unit, spec in zip(units, specs, strict=True):
-        links += [
-            through(unit_id=unit.pk, businesscategory_id=bt.pk)
-            for bt in _business_types(spec.business_types)
-        ]
+    # One look-up for the whole batch; unknown codes are named before anything is written.
+    categories = {
+        getattr(b, "code", b): b
+        for b in _business_types([b for spec in specs for b in spec.business_types])
+    }
+    links = [
+        through(unit_id=unit.pk, businesscategory_id=categories[getattr(b, "code", b)].pk)
+        for unit, spec in zip(units, specs, strict=True)
+        for b in dict.fromkeys(spec.business_types)
+    ]
     through.objects.bulk_create(links, batch_size=1000)
     if any(u.power_kw for u in units):
         _check_power(station)
     _reassign_points(level)
-    for unit, spec in zip(units, specs, strict=True):
-        audit.record(
-            actor=actor,
-            action=action,
-            target=unit,
-            after={
-                **_snapshot(unit, UNIT_FIELDS),
-                "business_types": [getattr(b, "code", b) for b in spec.business_types],
-            },
-        )
+    audit.record_many(
+        actor=actor,
+        action=action,
+        changes=[
+            {
+                "target": unit,
+                "after": {
+                    **_snapshot(unit, UNIT_FIELDS),
+                    "business_types": [getattr(b, "code", b) for b in spec.business_types],
+                },
+            }
+            for unit, spec in zip(units, specs, strict=True)
+        ],
+    )
     return units
 
 
@@ -562,6 +573,18 @@ def zone_create(*, actor, level: Level, kind: str, polygon, name: str = "") -> Z
     )
     zone = Zone(level=level, kind=kind, name=name, polygon_wkt=shape.wkt)
     _full_clean(zone, exclude=["level"])
+    outside = shapely.area(shapely.difference(shape, shapely.from_wkt(level.outline_wkt)))
+    if outside > geometry.OVERLAP_TOLERANCE_M2:
+        raise PlanInvalid(
+            [
+                Violation(
+                    "outside_level",
+                    (),
+                    _("Zone %(name)s lies outside the level outline by %(area)s m².")
+                    % {"name": str(zone), "area": geometry.round_m2(outside)},
+                )
+            ]
+        )
     if zone.is_no_build:
         codes, polygons = _level_polygons(level)
         violations = geometry.check_zones_clear(
@@ -637,19 +660,23 @@ def utility_points_create(
     _check_points_inside(level, [(p.code, p.x, p.y) for p in points])
     UtilityPoint.objects.bulk_create(points, batch_size=1000)
     _reassign_points(level)
-    for point in points:
-        audit.record(
-            actor=actor,
-            action="utility_point.create",
-            target=point,
-            after={
-                "kind": point.kind,
-                "code": point.code,
-                "x": point.x,
-                "y": point.y,
-                "capacity_kw": point.capacity_kw,
-            },
-        )
+    audit.record_many(
+        actor=actor,
+        action="utility_point.create",
+        changes=[
+            {
+                "target": point,
+                "after": {
+                    "kind": point.kind,
+                    "code": point.code,
+                    "x": point.x,
+                    "y": point.y,
+                    "capacity_kw": point.capacity_kw,
+                },
+            }
+            for point in points
+        ],
+    )
     return points
 
 
@@ -691,3 +718,113 @@ def utility_point_delete(*, actor, point: UtilityPoint) -> None:
     )
     point.delete()
     _check_power(station)
+
+
+# --- business categories (added for the back office: the catalogue is edited in the admin) --
+
+CATEGORY_FIELDS = (
+    "code",
+    "parent",
+    "name_zh",
+    "name_en",
+    "min_power_kw",
+    "min_floor_sockets",
+    "needs_water",
+    "needs_drainage",
+    "needs_exhaust",
+    "is_basic",
+    "sort_order",
+)
+
+
+def _ensure_network_officer(actor) -> None:
+    if actor is not None and not (actor.is_active and actor.has_perm("stations.manage_station")):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("Only a network leasing officer may change the business types."))
+
+
+def _check_category_parent(category: BusinessCategory) -> None:
+    parent = category.parent
+    if parent is None:
+        return
+    if parent.parent_id is not None:
+        raise ValidationError(
+            {"parent": _("A business type belongs to a major class, not to another type.")}
+        )
+    if category.pk is not None and parent.pk == category.pk:
+        raise ValidationError({"parent": _("A class cannot be its own parent.")})
+    if category.pk is not None and category.types.exists():
+        raise ValidationError(
+            {
+                "parent": _("%(name)s has types of its own; a class cannot become a type.")
+                % {"name": category}
+            }
+        )
+
+
+@transaction.atomic
+def business_category_create(*, actor, **fields) -> BusinessCategory:
+    """Add a major class (no parent) or a business type with what it needs."""
+    _ensure_network_officer(actor)
+    category = BusinessCategory(**fields)
+    _full_clean(category)
+    _check_category_parent(category)
+    category.save()
+    audit.record(
+        actor=actor,
+        action="business_category.create",
+        target=category,
+        after=_snapshot(category, CATEGORY_FIELDS),
+    )
+    return category
+
+
+@transaction.atomic
+def business_category_update(*, actor, category: BusinessCategory, **changes) -> BusinessCategory:
+    """Change a class or type (names, needs, basic configuration, order)."""
+    _ensure_network_officer(actor)
+    category = BusinessCategory.objects.select_for_update().get(pk=category.pk)
+    before = _snapshot(category, CATEGORY_FIELDS)
+    for name, value in changes.items():
+        if name not in CATEGORY_FIELDS:
+            raise ValidationError({name: _("This field cannot be changed here.")})
+        setattr(category, name, value)
+    _full_clean(category)
+    _check_category_parent(category)
+    category.save()
+    audit.record(
+        actor=actor,
+        action="business_category.update",
+        target=category,
+        before=before,
+        after=_snapshot(category, CATEGORY_FIELDS),
+    )
+    return category
+
+
+@transaction.atomic
+def level_place_underlay(*, actor, level: Level, scale, offset_x, offset_y) -> Level:
+    """Move or rescale a level's existing underlay (to line the drawing up with the plan)."""
+    level = Level.objects.select_for_update().select_related("station").get(pk=level.pk)
+    ensure_can_manage(actor, level.station)
+    if not level.underlay:
+        raise ValidationError({"underlay_scale": _("This level has no underlay to place.")})
+    before = {
+        "scale": level.underlay_scale,
+        "offset_x": level.underlay_offset_x,
+        "offset_y": level.underlay_offset_y,
+    }
+    level.underlay_scale = scale
+    level.underlay_offset_x = offset_x
+    level.underlay_offset_y = offset_y
+    _full_clean(level, exclude=["underlay"])
+    level.save(update_fields=["underlay_scale", "underlay_offset_x", "underlay_offset_y"])
+    audit.record(
+        actor=actor,
+        action="level.place_underlay",
+        target=level,
+        before=before,
+        after={"scale": scale, "offset_x": offset_x, "offset_y": offset_y},
+    )
+    return level

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from audit.models import Entry
@@ -711,10 +713,10 @@ def test_every_forbidden_status_change_is_refused_readably(concourse, old, new):
     with nothing_saved(), pytest.raises(InvalidTransition) as exc:
         services.unit_change_status(actor=None, unit=a1, status=new)
 
-    assert str(exc.value) == (
-        f"unit {concourse.station.code}-A1 cannot go from "
+    assert exc.value.messages == [
+        f"Unit {concourse.station.code}-A1 cannot go from "
         f"“{Unit.Status(old).label}” to “{Unit.Status(new).label}”."
-    )
+    ]
 
 
 # --- zones ----------------------------------------------------------------------------------
@@ -1005,3 +1007,57 @@ def test_a_station_manager_holding_the_station_may_change_it():
     services.unit_update(actor=actor, unit=space.unit, name="书店")
 
     assert Unit.objects.get(pk=space.unit.pk).name == "书店"
+
+
+# --- added with the batch journal, the zone outline rule and the status guard ---------------
+
+
+def test_an_unknown_status_is_refused_by_name_and_nothing_saved(concourse):
+    a1 = unit(concourse, "A1", 0, 0)
+
+    with nothing_saved(), pytest.raises(ValidationError) as exc:
+        services.unit_change_status(actor=None, unit=a1, status="demolished")
+
+    assert exc.value.message_dict == {"status": ["“demolished” is not a status of unit."]}
+
+
+def test_a_zone_reaching_outside_the_level_is_refused_and_nothing_saved(concourse):
+    with nothing_saved(), pytest.raises(PlanInvalid) as exc:
+        services.zone_create(
+            actor=None,
+            level=concourse,
+            kind="evacuation",
+            polygon=square(190, 0, 20, 100),
+            name="E9",
+        )
+
+    assert exc.value.messages == ["Zone E9 lies outside the level outline by 1000.00 m²."]
+
+
+def test_a_batch_of_units_is_journalled_as_one_entry_per_unit_in_a_valid_chain(concourse):
+    from audit.journal import verify
+    from audit.models import Entry
+
+    first = Entry.objects.count()
+    specs = [services.UnitSpec(code=f"B{i}", polygon=square(i * 10, 0)) for i in range(12)]
+
+    units = services.units_create(actor=None, level=concourse, specs=specs)
+
+    entries = list(Entry.objects.filter(seq__gt=first).order_by("seq"))
+    assert [e.target_id for e in entries] == [str(u.pk) for u in units]
+    assert {e.action for e in entries} == {"unit.create"}
+    assert verify() is None
+
+
+def test_a_batch_looks_up_business_types_once(concourse, django_assert_max_num_queries):
+    specs = [
+        services.UnitSpec(
+            code=f"T{i}", polygon=square(i * 10, 0), business_types=["coffee", "bookstore"]
+        )
+        for i in range(15)
+    ]
+    few = [services.UnitSpec(code="Q1", polygon=square(0, 50), business_types=["coffee"])]
+    with CaptureQueriesContext(connection) as one:
+        services.units_create(actor=None, level=concourse, specs=few)
+    with django_assert_max_num_queries(len(one.captured_queries) + 2):
+        services.units_create(actor=None, level=concourse, specs=specs)
