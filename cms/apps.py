@@ -1,5 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CmsConfig(AppConfig):
     name = "cms"
+    verbose_name = _("Portal and back office")
+
+    def ready(self):
+        # Wagtail creates a fallback policy the first time a model's policy is asked for, so
+        # ours must be registered before any admin code runs.
+        from wagtail.permissions import register_permission_policy
+
+        from audit.models import Entry
+        from cms.policies import POLICIES, ReadOnlyPolicy
+
+        for model, policy in POLICIES.items():
+            register_permission_policy(model, policy, exact_class=True)
+        register_permission_policy(Entry, ReadOnlyPolicy(Entry), exact_class=True)

@@ -744,7 +744,9 @@ def _ensure_network_officer(actor) -> None:
         raise PermissionDenied(_("Only a network leasing officer may change the business types."))
 
 
-def _check_category_parent(category: BusinessCategory) -> None:
+def _clean_category(category: BusinessCategory) -> None:
+    """Power to 2 places; a type hangs under a major class, a class with types stays a class."""
+    category.min_power_kw = _decimal(category.min_power_kw, field_name="min_power_kw")
     parent = category.parent
     if parent is None:
         return
@@ -769,7 +771,7 @@ def business_category_create(*, actor, **fields) -> BusinessCategory:
     _ensure_network_officer(actor)
     category = BusinessCategory(**fields)
     _full_clean(category)
-    _check_category_parent(category)
+    _clean_category(category)
     category.save()
     audit.record(
         actor=actor,
@@ -791,7 +793,7 @@ def business_category_update(*, actor, category: BusinessCategory, **changes) ->
             raise ValidationError({name: _("This field cannot be changed here.")})
         setattr(category, name, value)
     _full_clean(category)
-    _check_category_parent(category)
+    _clean_category(category)
     category.save()
     audit.record(
         actor=actor,

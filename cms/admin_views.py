@@ -1,0 +1,450 @@
+"""Back-office pages beyond the model listings: floor plans, reports, the unit import.
+
+Plans are read through stations.selectors (a station the user may not see answers 404), and
+the plan page asks a fixed number of queries whatever the number of units on the level.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import numpy as np
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic import WagtailAdminTemplateMixin
+
+from cms.columns import category_name
+from cms.forms import UnitImportForm
+from cms.policies import POLICIES, may_manage
+from stations import plans, selectors, services
+from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint
+
+
+def may_view_space(user) -> bool:
+    return POLICIES[Unit].user_has_permission(user, "view")
+
+
+def may_import_units(user) -> bool:
+    return POLICIES[Unit].user_has_permission(user, "add")
+
+
+def may_view_reports(user) -> bool:
+    return POLICIES[Station].user_has_permission(user, "view")
+
+
+class SpacePageMixin(WagtailAdminTemplateMixin):
+    """An admin page about the station space: requires a space role."""
+
+    permission_test = staticmethod(may_view_space)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.permission_test(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+
+# --- floor plans --------------------------------------------------------------------------
+
+
+class PlanIndexView(SpacePageMixin, TemplateView):
+    """The stations the user may see, each with its levels: the way into the plans."""
+
+    template_name = "cms/plan_index.html"
+    page_title = gettext_lazy("Floor plans")
+    header_icon = "table"
+    per_page = 30
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "").strip()
+        stations = selectors.stations_for(self.request.user).annotate(unit_count=Count("units"))
+        if query:
+            stations = stations.filter(
+                Q(code__icontains=query)
+                | Q(name_zh__icontains=query)
+                | Q(name_en__icontains=query)
+            )
+        page = Paginator(stations.order_by("code"), self.per_page).get_page(
+            self.request.GET.get("p")
+        )
+        levels = (
+            Level.objects.filter(station__in=[s.pk for s in page.object_list])
+            .only("pk", "station_id", "name", "short_name", "ordinal")
+            .order_by("-ordinal")
+        )
+        by_station: dict[int, list[Level]] = {}
+        for level in levels:
+            by_station.setdefault(level.station_id, []).append(level)
+        for station in page.object_list:
+            station.level_list = by_station.get(station.pk, [])
+        context.update(page=page, query=query)
+        return context
+
+
+def _get_station_and_level(user, code: str, level_id: int) -> tuple[Station, Level]:
+    station = selectors.get_station_for(user, code)
+    level = selectors.get_level_for(user, level_id, station=station)
+    return station, level
+
+
+class StationPlanRedirectView(SpacePageMixin, TemplateView):
+    """A station's plans open on its busiest level (most units), the lowest of equals."""
+
+    template_name = "cms/plan_empty.html"
+    header_icon = "table"
+
+    def get(self, request, code):
+        station = selectors.get_station_for(request.user, code)
+        first = (
+            station.levels.annotate(unit_count=Count("units")).order_by("-unit_count", "ordinal")
+        ).first()
+        if first is not None:
+            return redirect("cms_level_plan", code=station.code, level_id=first.pk)
+        self.station = station
+        return self.render_to_response(self.get_context_data())
+
+    def get_page_title(self):
+        return _("Floor plans: %(station)s") % {"station": self.station}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["station"] = self.station
+        context["can_manage"] = POLICIES[Level].user_has_permission(
+            self.request.user, "add"
+        ) and may_manage(self.request.user, self.station.pk)
+        return context
+
+
+class LevelPlanView(SpacePageMixin, TemplateView):
+    """The plan of one level beside its unit list, with the level's provisions."""
+
+    template_name = "cms/plan.html"
+    header_icon = "table"
+
+    def get(self, request, code, level_id):
+        self.station, self.level = _get_station_and_level(request.user, code, level_id)
+        return self.render_to_response(self.get_context_data())
+
+    def get_page_title(self):
+        return _("Plan of %(station)s, %(level)s") % {
+            "station": self.station,
+            "level": self.level.name,
+        }
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("cms_plans"), "label": _("Floor plans")},
+            {"url": "", "label": f"{self.station.name_zh} {self.station.name_en}"},
+        ]
+
+    @cached_property
+    def can_manage(self) -> bool:
+        return POLICIES[Unit].user_has_permission(self.request.user, "change") and may_manage(
+            self.request.user, self.station.pk
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        station, level = self.station, self.level
+        levels = list(station.levels.order_by("-ordinal").only("pk", "name", "ordinal"))
+        units = list(
+            Unit.objects.filter(level=level)
+            .order_by("code")
+            .prefetch_related(
+                Prefetch(
+                    "business_types",
+                    queryset=BusinessCategory.objects.only("pk", "code", "name_zh", "name_en"),
+                )
+            )
+        )
+        edit_url = "units:edit" if self.can_manage else "units:inspect"
+        rows = [
+            {
+                "unit": unit,
+                "url": reverse(edit_url, args=(unit.pk,)),
+                "types": ", ".join(category_name(c) for c in unit.business_types.all()),
+            }
+            for unit in units
+        ]
+        allocated, capacity = services.station_power(station)
+        counts = dict(
+            UtilityPoint.objects.filter(level=level)
+            .values_list("kind")
+            .annotate(n=Count("id"))
+            .values_list("kind", "n")
+        )
+        statuses = Counter(unit.status for unit in units)
+        context.update(
+            station=station,
+            level=level,
+            levels=levels,
+            rows=rows,
+            svg=inline_svg(plans.render_level_svg(level)),
+            allocated_kw=allocated,
+            capacity_kw=capacity,
+            power_over=allocated > capacity,
+            power_share=(
+                min(100, int(allocated * 100 / capacity))
+                if capacity
+                else (100 if allocated else 0)
+            ),
+            utility_counts=[(kind.label, counts.get(kind.value, 0)) for kind in UtilityPoint.Kind],
+            unit_count=len(units),
+            leasable_area=sum((unit.area_m2 for unit in units), Decimal("0.00")),
+            status_counts=[
+                (status.value, status.label, statuses[status.value])
+                for status in Unit.Status
+                if statuses[status.value]
+            ],
+            can_manage=self.can_manage,
+            add_unit_url=reverse("units:add") + f"?level={level.pk}",
+            edit_level_url=reverse("levels:edit", args=(level.pk,)),
+            svg_url=reverse("cms_level_plan_svg", args=(station.code, level.pk)),
+            png_url=reverse("cms_level_plan_png", args=(station.code, level.pk)),
+            zones_url=reverse("zones:index") + f"?level={level.pk}",
+            points_url=reverse("utility-points:index") + f"?level={level.pk}",
+        )
+        return context
+
+
+def inline_svg(document: str) -> str:
+    """An SVG document made fit to sit inside HTML: without its XML declaration."""
+    if document.startswith("<?xml"):
+        document = document[document.index("?>") + 2 :].lstrip()
+    return document
+
+
+def _plan_filename(station: Station, level: Level, ext: str) -> str:
+    return f"{station.code}-L{level.ordinal}.{ext}"
+
+
+def level_plan_svg(request, code, level_id):
+    if not may_view_space(request.user):
+        raise PermissionDenied
+    station, level = _get_station_and_level(request.user, code, level_id)
+    response = HttpResponse(plans.render_level_svg(level), content_type="image/svg+xml")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_plan_filename(station, level, "svg")}"'
+    )
+    return response
+
+
+def level_plan_png(request, code, level_id):
+    if not may_view_space(request.user):
+        raise PermissionDenied
+    station, level = _get_station_and_level(request.user, code, level_id)
+    response = HttpResponse(plans.render_level_png(level), content_type="image/png")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_plan_filename(station, level, "png")}"'
+    )
+    return response
+
+
+# --- reports ------------------------------------------------------------------------------
+
+REPORTS = {
+    "utilities": (
+        gettext_lazy("Utilities"),
+        gettext_lazy(
+            "Per station: units, leasable area and the provisions reserved before tendering "
+            "(power, distribution cabinets, sockets, toilet and washbasin interfaces)."
+        ),
+    ),
+    "coverage": (
+        gettext_lazy("Coverage of the basic configuration"),
+        gettext_lazy(
+            "For each station and each business type of the basic configuration, whether a "
+            "unit is designated for it."
+        ),
+    ),
+}
+DOWNLOADS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+class ReportIndexView(SpacePageMixin, TemplateView):
+    template_name = "cms/report_index.html"
+    page_title = gettext_lazy("Station reports")
+    header_icon = "list-ul"
+    permission_test = staticmethod(may_view_reports)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reports"] = [
+            {"url": reverse("cms_report", args=(name,)), "title": title, "about": about}
+            for name, (title, about) in REPORTS.items()
+        ]
+        return context
+
+
+def _report_frame(name: str, user):
+    """The report's DataFrame, narrowed to the stations the user may see."""
+    from stations import reports  # pandas: loaded when a report is asked for, not at start-up
+
+    report = reports.get_report(name)
+    return report(stations=selectors.stations_for(user))
+
+
+class ReportView(SpacePageMixin, TemplateView):
+    template_name = "cms/report.html"
+    header_icon = "list-ul"
+    permission_test = staticmethod(may_view_reports)
+
+    def get(self, request, name):
+        if name not in REPORTS:
+            raise Http404
+        self.name = name
+        frame = _report_frame(name, request.user)
+        fmt = request.GET.get("format")
+        if fmt:
+            if fmt not in DOWNLOADS:
+                raise Http404
+            from stations import reports
+
+            response = HttpResponse(reports.render_report(frame, fmt), content_type=DOWNLOADS[fmt])
+            response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+            return response
+        self.frame = frame
+        return self.render_to_response(self.get_context_data())
+
+    def get_page_title(self):
+        return str(REPORTS[self.name][0])
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("cms_reports"), "label": _("Station reports")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        from stations.reports import TOTAL
+
+        context = super().get_context_data(**kwargs)
+        frame = self.frame
+        tiers = dict(Station.Tier.choices)
+        rows = []
+        for record in frame.itertuples(index=False, name=None):
+            cells = []
+            for column, value in zip(frame.columns, record, strict=True):
+                if isinstance(value, (bool, np.bool_)):
+                    cells.append({"check": bool(value)})
+                elif column == "tier":
+                    cells.append({"text": tiers.get(value, value)})
+                else:
+                    number = isinstance(value, (int, float, Decimal, np.number))
+                    cells.append({"text": "" if _is_missing(value) else value, "num": number})
+            rows.append({"cells": cells, "is_total": bool(record) and record[0] == TOTAL})
+        context.update(
+            name=self.name,
+            about=REPORTS[self.name][1],
+            columns=column_labels(frame.columns),
+            rows=rows,
+            downloads=[
+                (fmt.upper(), reverse("cms_report", args=(self.name,)) + f"?format={fmt}")
+                for fmt in DOWNLOADS
+            ],
+            xlsx_url=reverse("cms_report", args=(self.name,)) + "?format=xlsx",
+        )
+        return context
+
+
+COLUMN_LABELS = {
+    "station": gettext_lazy("Station"),
+    "tier": gettext_lazy("Tier"),
+    "units": gettext_lazy("Units"),
+    "leasable_area_m2": gettext_lazy("Leasable area (m²)"),
+    "power_kw": gettext_lazy("Power capacity (kW)"),
+    "distribution_cabinets": gettext_lazy("Distribution cabinets"),
+    "floor_sockets": gettext_lazy("Floor sockets"),
+    "lightbox_sockets": gettext_lazy("Lightbox sockets"),
+    "toilet_interfaces": gettext_lazy("Toilet interfaces"),
+    "washbasin_interfaces": gettext_lazy("Washbasin interfaces"),
+    "complete": gettext_lazy("Complete"),
+}
+
+
+def column_labels(columns) -> list[dict]:
+    """Readable headings; a business-category code column is headed by the category's name."""
+    names = {
+        c.code: category_name(c)
+        for c in BusinessCategory.objects.filter(code__in=[str(c) for c in columns])
+    }
+    return [
+        {"key": str(c), "label": COLUMN_LABELS.get(str(c)) or names.get(str(c)) or str(c)}
+        for c in columns
+    ]
+
+
+def _is_missing(value) -> bool:
+    try:
+        return value != value  # NaN and pandas' NA are not equal to themselves
+    except TypeError:
+        return value is None
+
+
+# --- unit import --------------------------------------------------------------------------
+
+
+class UnitImportView(SpacePageMixin, FormView):
+    """Upload a CSV or XLSX of units: all rows saved, or none and every fault listed."""
+
+    template_name = "cms/unit_import.html"
+    form_class = UnitImportForm
+    page_title = gettext_lazy("Import units")
+    header_icon = "upload"
+    permission_test = staticmethod(may_import_units)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("units:index"), "label": _("Units")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def form_valid(self, form):
+        from stations.imports import ImportInvalid, units_import
+
+        upload = form.cleaned_data["file"]
+        try:
+            result = units_import(actor=self.request.user, file=upload, filename=upload.name)
+        except ImportInvalid as refusal:
+            messages.error(
+                self.request,
+                ngettext(
+                    "The file was refused: %(n)d fault. Nothing was saved.",
+                    "The file was refused: %(n)d faults. Nothing was saved.",
+                    len(refusal.errors),
+                )
+                % {"n": len(refusal.errors)},
+            )
+            return self.render_to_response(
+                self.get_context_data(form=form, errors=refusal.errors, filename=upload.name)
+            )
+        messages.success(
+            self.request,
+            ngettext(
+                "%(n)d unit imported from %(file)s.",
+                "%(n)d units imported from %(file)s.",
+                result.count,
+            )
+            % {"n": result.count, "file": upload.name},
+        )
+        return redirect("units:index")
