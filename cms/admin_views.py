@@ -23,7 +23,7 @@ from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from cms.columns import category_name
+from cms.columns import category_list, category_name
 from cms.forms import UnitImportForm
 from cms.policies import POLICIES, may_manage
 from stations import plans, selectors, services
@@ -176,7 +176,7 @@ class LevelPlanView(SpacePageMixin, TemplateView):
             {
                 "unit": unit,
                 "url": reverse(edit_url, args=(unit.pk,)),
-                "types": ", ".join(category_name(c) for c in unit.business_types.all()),
+                "types": category_list(unit.business_types.all()),
             }
             for unit in units
         ]
@@ -215,8 +215,10 @@ class LevelPlanView(SpacePageMixin, TemplateView):
             edit_level_url=reverse("levels:edit", args=(level.pk,)),
             svg_url=reverse("cms_level_plan_svg", args=(station.code, level.pk)),
             png_url=reverse("cms_level_plan_png", args=(station.code, level.pk)),
-            zones_url=reverse("zones:index") + f"?level={level.pk}",
-            points_url=reverse("utility-points:index") + f"?level={level.pk}",
+            zones_url=reverse("zones:index") + f"?level__station={station.pk}&level={level.pk}",
+            points_url=(
+                reverse("utility-points:index") + f"?level__station={station.pk}&level={level.pk}"
+            ),
         )
         return context
 
@@ -352,10 +354,15 @@ class ReportView(SpacePageMixin, TemplateView):
                     number = isinstance(value, (int, float, Decimal, np.number))
                     cells.append({"text": "" if _is_missing(value) else value, "num": number})
             rows.append({"cells": cells, "is_total": bool(record) and record[0] == TOTAL})
+        columns = column_labels(frame.columns)
+        if rows:
+            for column, cell in zip(columns, rows[0]["cells"], strict=True):
+                column["num"] = cell.get("num", False)
+                column["check"] = "check" in cell
         context.update(
             name=self.name,
             about=REPORTS[self.name][1],
-            columns=column_labels(frame.columns),
+            columns=columns,
             rows=rows,
             downloads=[
                 (fmt.upper(), reverse("cms_report", args=(self.name,)) + f"?format={fmt}")

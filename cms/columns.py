@@ -6,9 +6,18 @@ from django.utils.translation import get_language
 from wagtail.admin.ui.tables import Column
 
 
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
 def category_name(category) -> str:
     """A business category's name in the language of the page."""
-    return category.name_zh if (get_language() or "").startswith("zh") else category.name_en
+    return category.name_zh if _chinese() else category.name_en
+
+
+def category_list(categories) -> str:
+    """Names of several categories, with the list separator of the page's language."""
+    return ("、" if _chinese() else ", ").join(category_name(c) for c in categories)
 
 
 class LinkColumn(Column):
@@ -52,4 +61,4 @@ class BusinessTypesColumn(Column):
     """The designated types, from a prefetched relation (no query per row)."""
 
     def get_value(self, instance):
-        return ", ".join(category_name(c) for c in instance.business_types.all())
+        return category_list(instance.business_types.all())

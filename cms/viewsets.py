@@ -551,13 +551,17 @@ class UnitStatusView(View):
 
 
 def _levels_for_filter(request):
+    """The levels offered by a filter: the chosen station's, or the chosen level itself, or
+    all the user sees when that is a short list (a network has thousands of levels)."""
     if request is None:
         return Level.objects.none()
-    station = request.GET.get("station")
     levels = selectors.levels_for(request.user)
+    station = request.GET.get("station") or request.GET.get("level__station")
+    level = request.GET.get("level")
     if station:
         return levels.filter(station_id=station) if station.isdigit() else levels.none()
-    # A network sees thousands of levels: offer them once a station narrows the list.
+    if level:
+        return levels.filter(pk=level) if level.isdigit() else levels.none()
     if selectors.stations_for(request.user).count() > 50:
         return levels.none()
     return levels

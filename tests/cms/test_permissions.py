@@ -350,3 +350,22 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, network):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("wagtailadmin_login")), url
+
+
+def test_the_plans_links_to_a_levels_zones_and_points_filter_them(client, network, css_officer):
+    concourse, _other = network
+    client.force_login(css_officer)
+    plan = client.get(reverse("cms_level_plan", args=("CSS", concourse.pk))).context
+    zones = client.get(plan["zones_url"]).context["object_list"]
+    points = client.get(plan["points_url"]).context["object_list"]
+    assert {z.level_id for z in zones} == {concourse.pk}
+    assert {p.level_id for p in points} == {concourse.pk}
+
+
+def test_a_level_filter_on_another_stations_level_shows_nothing_of_it(
+    client, network, css_officer
+):
+    _concourse, other_level = network
+    client.force_login(css_officer)
+    listed_zones = client.get(reverse("zones:index"), {"level": other_level.pk})
+    assert station_codes(listed_zones.context["object_list"]) <= {"CSS"}

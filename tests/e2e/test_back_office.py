@@ -94,6 +94,10 @@ def test_an_officer_reads_the_plan_and_an_overlapping_edit_is_refused(
     assert "cms-highlight" in unit_shape.get_attribute("class")
     assert "is-highlighted" in row.get_attribute("class")
     screenshot("plan-hover-A03", full_page=False)
+    page.click("[data-cms-plan-enlarge]")
+    assert "is-enlarged" in page.locator("[data-cms-plan-layout]").get_attribute("class")
+    screenshot("plan-enlarged", full_page=False)
+    page.click("[data-cms-plan-enlarge]")
 
     row.locator("a").click()
     page.wait_for_selector("textarea[name=polygon_wkt]")

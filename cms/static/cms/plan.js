@@ -39,6 +39,17 @@
     el.addEventListener("click", function () { if (link) window.location.href = link.href; });
   });
 
+  var layout = document.querySelector("[data-cms-plan-layout]");
+  var enlarge = document.querySelector("[data-cms-plan-enlarge]");
+  if (layout && enlarge) {
+    var labels = [enlarge.textContent, enlarge.getAttribute("data-shrink-label") || enlarge.textContent];
+    enlarge.addEventListener("click", function () {
+      var on = layout.classList.toggle("is-enlarged");
+      enlarge.setAttribute("aria-pressed", on ? "true" : "false");
+      enlarge.textContent = on ? labels[1] : labels[0];
+    });
+  }
+
   var hash = decodeURIComponent(window.location.hash.replace(/^#unit-/, ""));
   if (hash && rowByCode[hash]) {
     highlight(hash, true);
