@@ -9,7 +9,7 @@ alike for a missing and a forbidden object.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
@@ -122,3 +122,20 @@ def managed_station_ids(user) -> frozenset[int] | None:
     if user is not None:
         user._managed_station_ids = result
     return result
+
+
+def network_overview() -> QuerySet[Station]:
+    """Public facts of every station for the portal: tier, levels, units offered for letting.
+
+    What is available for letting is public (招租); nothing here depends on who asks.
+    """
+    available = Q(units__status=Unit.Status.AVAILABLE)
+    return (
+        Station.objects.annotate(
+            unit_count=Count("units"),
+            available_count=Count("units", filter=available),
+            available_area_m2=Sum("units__area_m2", filter=available),
+        )
+        .prefetch_related("levels")
+        .order_by("tier", "code")
+    )

@@ -159,3 +159,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no outside requests from the admin
