@@ -19,8 +19,7 @@ import shapely
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from shapely import Polygon
 
 from stations import roles, services
@@ -1122,26 +1121,48 @@ class DemoUser:
 
 
 USERS = (
-    DemoUser("officer", roles.LEASING_OFFICER, _lazy("all stations"), "建国", "王", network=True),
     DemoUser(
-        "officer_css", roles.LEASING_OFFICER, _lazy("Changsha South (CSS)"), "丽", "李", ("CSS",)
+        "officer", roles.LEASING_OFFICER, gettext_lazy("all stations"), "建国", "王", network=True
     ),
     DemoUser(
-        "manager_hye", roles.STATION_MANAGER, _lazy("Hengyang East (HYE)"), "志强", "张", ("HYE",)
+        "officer_css",
+        roles.LEASING_OFFICER,
+        gettext_lazy("Changsha South (CSS)"),
+        "丽",
+        "李",
+        ("CSS",),
+    ),
+    DemoUser(
+        "manager_hye",
+        roles.STATION_MANAGER,
+        gettext_lazy("Hengyang East (HYE)"),
+        "志强",
+        "张",
+        ("HYE",),
     ),
     *(
         DemoUser(
-            f"committee{n}", roles.COMMITTEE_MEMBER, _lazy("rounds they sit on"), given, family
+            f"committee{n}",
+            roles.COMMITTEE_MEMBER,
+            gettext_lazy("rounds they sit on"),
+            given,
+            family,
         )
         for n, (family, given) in enumerate(
             [("陈", "敏"), ("刘", "洋"), ("杨", "静"), ("赵", "磊"), ("黄", "芳")], start=1
         )
     ),
     DemoUser(
-        "inspector", roles.DISCIPLINE_INSPECTOR, _lazy("reads all, changes nothing"), "正", "周"
+        "inspector",
+        roles.DISCIPLINE_INSPECTOR,
+        gettext_lazy("reads all, changes nothing"),
+        "正",
+        "周",
     ),
-    DemoUser("merchant_mcd", roles.MERCHANT, _lazy("McDonald's (own company)"), "Ronald", "Mak"),
-    DemoUser("merchant_kfc", roles.MERCHANT, _lazy("KFC (own company)"), "Harland", "Ko"),
+    DemoUser(
+        "merchant_mcd", roles.MERCHANT, gettext_lazy("McDonald's (own company)"), "Ronald", "Mak"
+    ),
+    DemoUser("merchant_kfc", roles.MERCHANT, gettext_lazy("KFC (own company)"), "Harland", "Ko"),
 )
 ADMIN_USERNAME = "admin"
 

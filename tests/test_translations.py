@@ -1,0 +1,257 @@
+"""The Simplified Chinese catalogues: complete, placeholder-safe, compiled, and in use."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import shapely
+from django.apps import apps
+from django.utils import translation
+
+from audit.models import Entry
+from stations.geometry import check_units
+from stations.models import Level, Unit, UtilityPoint, Zone
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ("stations", "audit", "cms")
+
+# printf-style (%(name)s, %(area).4f, %s, %d) and str.format-style ({0}, {name}) placeholders.
+PRINTF = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +\-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+BRACES = re.compile(r"\{[^{}]*\}")
+
+
+@dataclass
+class PoEntry:
+    line: int
+    flags: set[str] = field(default_factory=set)
+    msgctxt: str | None = None
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+
+
+def parse_po(path: Path) -> list[PoEntry]:
+    """The entries of a .po file, header included (msgid ""); obsolete (#~) entries skipped.
+
+    Entries are separated by blank lines, as xgettext and msgmerge write them.
+    """
+    entries: list[PoEntry] = []
+    first_line = 1
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        entry, target = PoEntry(line=first_line), None
+        first_line += block.count("\n") + 2
+        for raw in block.splitlines():
+            line = raw.strip()
+            if line.startswith("#,"):
+                entry.flags |= {flag.strip() for flag in line[2:].split(",")}
+            elif line.startswith("#") or not line:
+                continue
+            elif line.startswith('"'):
+                append(entry, target, ast.literal_eval(line))
+            else:
+                target, _space, value = line.partition(" ")
+                append(entry, target, ast.literal_eval(value))
+        if target is not None:
+            entries.append(entry)
+    return entries
+
+
+def append(entry: PoEntry, keyword: str, text: str) -> None:
+    if keyword.startswith("msgstr"):
+        index = int(keyword[7:-1]) if keyword.startswith("msgstr[") else 0
+        entry.msgstr[index] = entry.msgstr.get(index, "") + text
+    else:
+        setattr(entry, keyword, (getattr(entry, keyword) or "") + text)
+
+
+def catalogue(app: str) -> Path:
+    return ROOT / app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def messages(app: str) -> list[PoEntry]:
+    return [e for e in parse_po(catalogue(app)) if e.msgid]
+
+
+def placeholders(text: str) -> tuple[set[str], list[str], set[str]]:
+    """Named printf placeholders (a set: Chinese may reorder them), positional ones (in order:
+    they cannot be reordered) and brace placeholders."""
+    named, positional = set(), []
+    for match in PRINTF.finditer(text):
+        if match.group(0) == "%%":
+            continue
+        if match.group("name") is not None:
+            named.add(match.group(0))
+        else:
+            positional.append(match.group(0))
+    return named, positional, set(BRACES.findall(text))
+
+
+def describe(app: str, entry: PoEntry) -> str:
+    return f"{app}/…/django.po:{entry.line} {entry.msgid!r}"
+
+
+# --- the parser itself --------------------------------------------------------------------
+
+
+def test_parser_reads_context_plurals_flags_and_continued_lines(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Language: zh_Hans\\n"\n\n'
+        "#: a.py:1\n#, fuzzy, python-format\n"
+        'msgctxt "demo"\nmsgid ""\n"two "\n"lines %(n)s"\nmsgstr "两行 %(n)s"\n\n'
+        'msgid "%(n)d level"\nmsgid_plural "%(n)d levels"\nmsgstr[0] "%(n)d 个楼层"\n\n'
+        '#~ msgid "gone"\n#~ msgstr "已删"\n',
+        encoding="utf-8",
+    )
+    header, first, plural = parse_po(po)
+    assert header.msgid == "" and "Language: zh_Hans" in header.msgstr[0]
+    assert first.flags == {"fuzzy", "python-format"}
+    assert (first.msgctxt, first.msgid, first.msgstr) == (
+        "demo",
+        "two lines %(n)s",
+        {0: "两行 %(n)s"},
+    )
+    assert (plural.msgid_plural, plural.msgstr) == ("%(n)d levels", {0: "%(n)d 个楼层"})
+
+
+def test_placeholders_tell_named_positional_and_brace_apart():
+    assert placeholders("%(area).4f m² of %(code)s, %s and %d, {0} {name}, 100%%") == (
+        {"%(area).4f", "%(code)s"},
+        ["%s", "%d"],
+        {"{0}", "{name}"},
+    )
+
+
+# --- the catalogues -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_catalogue_header_is_chinese_utf8_with_one_plural_form(app):
+    header = parse_po(catalogue(app))[0]
+    assert header.msgid == ""
+    assert "fuzzy" not in header.flags
+    text = header.msgstr[0]
+    assert "Language: zh_Hans\n" in text
+    assert "charset=UTF-8" in text
+    assert "Plural-Forms: nplurals=1; plural=0;" in text
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_message_has_a_chinese_translation(app):
+    entries = messages(app)
+    assert len(entries) > 10
+    untranslated = [
+        describe(app, e)
+        for e in entries
+        if not e.msgstr or any(not text.strip() for text in e.msgstr.values())
+    ]
+    assert untranslated == []
+    # Chinese has one plural form: one msgstr[0] per plural entry, and nothing beyond it.
+    assert [describe(app, e) for e in entries if e.msgid_plural and set(e.msgstr) != {0}] == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_entry_is_fuzzy(app):
+    assert [describe(app, e) for e in parse_po(catalogue(app)) if "fuzzy" in e.flags] == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_translations_keep_every_placeholder(app):
+    wrong = []
+    for entry in messages(app):
+        source = entry.msgid + "\n" + (entry.msgid_plural or "")
+        expected = placeholders(source)
+        if entry.msgid_plural:
+            # the singular may leave out what the plural says (e.g. the count)
+            expected = (expected[0], placeholders(entry.msgid_plural)[1], expected[2])
+        for text in entry.msgstr.values():
+            if placeholders(text) != expected:
+                wrong.append((describe(app, entry), text))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_compiled_catalogue_holds_every_translation_of_the_po(app):
+    """The committed .mo is compiled from the current .po (CI may have no gettext to do it)."""
+    missing = object()
+
+    class Missing(gettext.NullTranslations):
+        def gettext(self, message):
+            return missing
+
+        def pgettext(self, context, message):
+            return missing
+
+        def ngettext(self, singular, plural, n):
+            return missing
+
+        def npgettext(self, context, singular, plural, n):
+            return missing
+
+    with open(catalogue(app).with_suffix(".mo"), "rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    compiled.add_fallback(Missing())
+    stale = []
+    for entry in messages(app):
+        if entry.msgid_plural is not None:
+            args = (entry.msgid, entry.msgid_plural, 1)
+            found = (
+                compiled.npgettext(entry.msgctxt, *args)
+                if entry.msgctxt is not None
+                else compiled.ngettext(*args)
+            )
+        elif entry.msgctxt is not None:
+            found = compiled.pgettext(entry.msgctxt, entry.msgid)
+        else:
+            found = compiled.gettext(entry.msgid)
+        if found is missing or found != entry.msgstr[0]:
+            stale.append(describe(app, entry))
+    assert stale == []
+
+
+# --- in use -------------------------------------------------------------------------------
+
+
+def test_model_names_and_choices_come_out_in_chinese():
+    with translation.override("zh-hans"):
+        assert str(Unit._meta.verbose_name) == "商业网点"
+        assert str(Level._meta.verbose_name) == "楼层"
+        assert str(Unit.Status.AVAILABLE.label) == "待招租"
+        assert str(Unit.Status.FITTING_OUT.label) == "装修中"
+        assert str(Zone.Kind.EVACUATION.label) == "疏散通道"
+        assert str(UtilityPoint.Kind.CABINET.label) == "配电柜"
+        assert str(UtilityPoint.Kind.LIGHTBOX_SOCKET.label) == "广告灯箱供电插座"
+        assert str(Entry._meta.verbose_name) == "日志条目"
+        assert str(apps.get_app_config("cms").verbose_name) == "门户与后台"
+
+
+def test_english_is_still_english():
+    with translation.override("en"):
+        assert str(Unit._meta.verbose_name) == "unit"
+        assert str(Unit.Status.AVAILABLE.label) == "Available"
+
+
+def overlapping_squares() -> list[str]:
+    violations = check_units(
+        outline=shapely.box(0, 0, 100, 100),
+        codes=["A01", "A02"],
+        polygons=[shapely.box(0, 0, 10, 10), shapely.box(5, 5, 15, 15)],
+    )
+    return [str(v) for v in violations]
+
+
+def test_geometry_violation_is_reported_in_chinese_with_codes_and_area():
+    with translation.override("zh-hans"):
+        (message,) = overlapping_squares()
+    assert "重叠" in message
+    assert "A01" in message and "A02" in message and "25.00 m²" in message
+
+
+def test_geometry_violation_is_reported_in_english_when_asked():
+    with translation.override("en"):
+        assert overlapping_squares() == ["Units A01 and A02 overlap by 25.00 m²."]
