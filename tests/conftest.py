@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 
 def pytest_addoption(parser):
@@ -18,6 +19,13 @@ def pytest_ignore_collect(collection_path: Path, config):
     if "perf" in parts and not config.getoption("--perf"):
         return True
     return None
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages are asserted in English; a test of the Chinese text overrides this itself."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
