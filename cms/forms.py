@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from stations import selectors
+from stations import selectors, services
 from stations.geometry import PlanInvalid
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint, Zone
 
@@ -218,19 +218,7 @@ class UtilityPointForm(WagtailAdminModelForm):
 class BusinessCategoryForm(WagtailAdminModelForm):
     class Meta:
         model = BusinessCategory
-        fields = [
-            "code",
-            "parent",
-            "name_zh",
-            "name_en",
-            "min_power_kw",
-            "min_floor_sockets",
-            "needs_water",
-            "needs_drainage",
-            "needs_exhaust",
-            "is_basic",
-            "sort_order",
-        ]
+        fields = list(services.CATEGORY_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -782,7 +782,11 @@ class BusinessCategoryIndexView(ScopedIndexView):
 
 
 class BusinessCategoryInspectView(generic.InspectView):
-    pass
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, bool):  # Wagtail would show True/False, in English
+            return _("yes") if value else _("no")
+        return value
 
 
 class BusinessCategoryCreateView(ScopedCreateView):
@@ -829,25 +833,19 @@ class BusinessCategoryViewSet(SpaceViewSet):
         "code",
         "parent",
         "min_power_kw",
-        "needs_water",
-        "needs_drainage",
-        "needs_exhaust",
-        "is_basic",
+        # Ticks and crosses, not the words True/False.
+        *(
+            BooleanColumn(
+                name,
+                label=BusinessCategory._meta.get_field(name).verbose_name,
+                sort_key=name,
+            )
+            for name in ("needs_water", "needs_drainage", "needs_exhaust", "is_basic")
+        ),
     ]
     filterset_class = BusinessCategoryFilterSet
     search_fields = ["code", "name_zh", "name_en"]
-    inspect_view_fields = [
-        "code",
-        "parent",
-        "name_zh",
-        "name_en",
-        "min_power_kw",
-        "min_floor_sockets",
-        "needs_water",
-        "needs_drainage",
-        "needs_exhaust",
-        "is_basic",
-    ]
+    inspect_view_fields = [f for f in services.CATEGORY_FIELDS if f != "sort_order"]
 
 
 class StationSpaceGroup(ViewSetGroup):
@@ -886,8 +884,14 @@ class EntryIndexView(generic.IndexView):
         return context
 
 
+def _actor_shown(entry: Entry) -> str:
+    # The journal records the system as "system" (hashed as is); show it in the reader's language.
+    return entry.actor_name if entry.actor_id is not None else _("system")
+
+
 class EntryInspectView(generic.InspectView):
-    pass
+    def get_actor_name_display_value(self):
+        return _actor_shown(self.object)
 
 
 class EntryFilterSet(WagtailFilterSet):
@@ -925,7 +929,19 @@ class AuditJournalViewSet(ModelViewSet):
     index_template_name = "cms/audit_index.html"
     ordering = "-seq"
     list_per_page = 50
-    list_display = ["seq", "recorded_at", "actor_name", "action", "target_type", "target_repr"]
+    list_display = [
+        "seq",
+        "recorded_at",
+        Column(
+            "actor_name",
+            label=Entry._meta.get_field("actor_name").verbose_name,
+            accessor=_actor_shown,
+            sort_key="actor_name",
+        ),
+        "action",
+        "target_type",
+        "target_repr",
+    ]
     filterset_class = EntryFilterSet
     search_fields = ["target_repr", "action"]
     inspect_view_fields = [
