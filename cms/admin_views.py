@@ -353,7 +353,10 @@ class ReportView(SpacePageMixin, TemplateView):
                 else:
                     number = isinstance(value, (int, float, Decimal, np.number))
                     cells.append({"text": "" if _is_missing(value) else value, "num": number})
-            rows.append({"cells": cells, "is_total": bool(record) and record[0] == TOTAL})
+            is_total = bool(record) and record[0] == TOTAL
+            if is_total:
+                cells[0]["text"] = _("TOTAL")  # the data keeps TOTAL; the screen shows 合计
+            rows.append({"cells": cells, "is_total": is_total})
         columns = column_labels(frame.columns)
         if rows:
             for column, cell in zip(columns, rows[0]["cells"], strict=True):

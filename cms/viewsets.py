@@ -66,7 +66,17 @@ class ScopedIndexView(generic.IndexView):
             return reverse(self.delete_url_name, args=(instance.pk,))
 
 
+def _shown(value):
+    # Wagtail's inspect view prints True, False and None as they are, in English.
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "—" if value is None else value
+
+
 class ScopedInspectView(generic.InspectView):
+    def get_field_display_value(self, field_name, field):
+        return _shown(super().get_field_display_value(field_name, field))
+
     def get_object(self, queryset=None):
         queryset = self.permission_policy.scoped_queryset(self.request.user, manage=False)
         try:
@@ -783,10 +793,7 @@ class BusinessCategoryIndexView(ScopedIndexView):
 
 class BusinessCategoryInspectView(generic.InspectView):
     def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        if isinstance(value, bool):  # Wagtail would show True/False, in English
-            return _("yes") if value else _("no")
-        return value
+        return _shown(super().get_field_display_value(field_name, field))
 
 
 class BusinessCategoryCreateView(ScopedCreateView):
@@ -892,6 +899,9 @@ def _actor_shown(entry: Entry) -> str:
 class EntryInspectView(generic.InspectView):
     def get_actor_name_display_value(self):
         return _actor_shown(self.object)
+
+    def get_field_display_value(self, field_name, field):
+        return _shown(super().get_field_display_value(field_name, field))
 
 
 class EntryFilterSet(WagtailFilterSet):

@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 import shapely
 from django.apps import apps
+from django.urls import reverse
 from django.utils import translation
+from wagtail.users.models import UserProfile
 
 from audit.models import Entry
+from stations import services
 from stations.geometry import check_units
-from stations.models import Level, Unit, UtilityPoint, Zone
+from stations.models import BusinessCategory, Level, Unit, UtilityPoint, Zone
+from tests import factories
+from tests.stations.factories import StationFactory, cabinet, level, square
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("stations", "audit", "cms")
@@ -255,3 +260,73 @@ def test_geometry_violation_is_reported_in_chinese_with_codes_and_area():
 def test_geometry_violation_is_reported_in_english_when_asked():
     with translation.override("en"):
         assert overlapping_squares() == ["Units A01 and A02 overlap by 25.00 m²."]
+
+
+# --- Chinese screens ----------------------------------------------------------------------
+
+
+def speaks_chinese(user):
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "zh-hans"
+    profile.save()
+    return user
+
+
+@pytest.fixture
+def chinese_officer_client(client, db):
+    client.force_login(speaks_chinese(factories.officer(username="wang")))
+    return client
+
+
+@pytest.fixture
+def chinese_inspector_client(client, db):
+    client.force_login(speaks_chinese(factories.inspector(username="zhou")))
+    return client
+
+
+def test_the_report_total_row_reads_heji_on_a_chinese_screen(chinese_officer_client):
+    station_level = level(StationFactory(code="CSS"), width=60, depth=30)
+    cabinet(station_level, 55, 25, capacity_kw="200")
+    content = chinese_officer_client.get(
+        reverse("cms_report", args=("utilities",))
+    ).content.decode()
+    total = content.split('<tr class="cms-report__total">')[1].split("</tr>")[0]
+    assert "合计" in total and "200.00" in total
+    assert "TOTAL" not in total
+    assert "配电柜" in content
+
+
+def inspected(content: str) -> dict[str, str]:
+    """The label → value pairs of a Wagtail inspect page."""
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>\s*(.*?)\s*</dd>", content, re.S)
+    return {label.strip(): value.strip() for label, value in pairs}
+
+
+def test_business_type_flags_read_yes_and_no_in_chinese_not_true_and_false(
+    chinese_officer_client,
+):
+    fast_food = BusinessCategory.objects.get(code="fast-food")
+    assert (fast_food.needs_water, fast_food.is_basic) == (True, False)
+    fields = inspected(
+        chinese_officer_client.get(
+            reverse("business-types:inspect", args=(fast_food.pk,))
+        ).content.decode()
+    )
+    assert (fields["需要给水"], fields["基本配置"]) == ("是", "否")
+
+
+def test_the_journal_names_the_system_in_chinese_and_shows_no_none(chinese_inspector_client):
+    station = StationFactory(code="CSS")
+    services.level_create(
+        actor=None, station=station, name="高架层", ordinal=1, outline=square(0, 0, 10, 10)
+    )
+    entry = Entry.objects.get(action="level.create")
+    assert (entry.actor_id, entry.actor_name) == (None, "system")  # as recorded and hashed
+    index = chinese_inspector_client.get(reverse("audit-journal:index")).content.decode()
+    assert "系统" in index
+    fields = inspected(
+        chinese_inspector_client.get(
+            reverse("audit-journal:inspect", args=(entry.pk,))
+        ).content.decode()
+    )
+    assert (fields["操作人"], fields["操作人 ID"], fields["变更前"]) == ("系统", "—", "—")
