@@ -70,7 +70,10 @@ class Level(models.Model):
     name = models.CharField(_("name"), max_length=64)
     short_name = models.CharField(_("short name"), max_length=16, blank=True)
     ordinal = models.IntegerField(
-        _("order"), help_text=_("0 for the ground level (1F), 1 for the floor above (2F), -1 below (B1), as in IMDF.")
+        _("order"),
+        help_text=_(
+            "0 for the ground level (1F), 1 for the floor above (2F), -1 below (B1), as in IMDF."
+        ),
     )
     outline_wkt = models.TextField(_("outline (WKT, metres)"))
     underlay = models.ImageField(_("underlay image"), upload_to="underlays/", blank=True)
