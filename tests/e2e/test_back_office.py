@@ -150,7 +150,7 @@ def test_the_utilities_report_ends_with_the_total(page, screenshot, concourse, o
     total = page.locator("tr.cms-report__total")
     assert total.count() == 1
     cells = total.locator("th, td").all_inner_texts()
-    assert cells[0] == "TOTAL"
+    assert cells[0] == "合计"  # the browser asks for Chinese: "TOTAL" on an English screen
     assert "300.00" in cells  # the one cabinet's capacity
     screenshot("utilities-report")
     page.goto("/admin/station-reports/coverage/")
