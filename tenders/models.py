@@ -1,0 +1,495 @@
+"""Merchants, their demands, and the tender round: lots, documents, thresholds, criteria,
+applications.
+
+Sealed bids, the opening, the committee, objections and awards are added to this module by
+the rest of the tender issue.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stations.models import BusinessCategory, Station, Unit
+from tenders.credit_code import validate_credit_code
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Merchant(models.Model):
+    """A company that wants space: registers on the portal, applies, bids, leases."""
+
+    class LegalForm(models.TextChoices):
+        COMPANY = "company", _("Company")
+        INDIVIDUAL = "individual", _("Individual business (个体工商户)")
+        OTHER = "other", _("Other")
+
+    class OperationMode(models.TextChoices):
+        DIRECT = "direct", _("Operated directly by the brand")
+        FRANCHISE = "franchise", _("Franchise")
+
+    name = models.CharField(_("company name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+        help_text=_("统一社会信用代码: 18 characters with its GB 32100 check character."),
+    )
+    legal_form = models.CharField(_("legal form"), max_length=16, choices=LegalForm.choices)
+    registered_capital = models.DecimalField(
+        _("registered capital (CNY)"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+    founded_on = models.DateField(_("founded on"))
+    operation_mode = models.CharField(
+        _("operation mode"), max_length=16, choices=OperationMode.choices
+    )
+    store_count = models.PositiveIntegerField(_("stores operated"), default=0)
+    customer_rating = models.DecimalField(
+        _("customer rating (0–5)"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5"))],
+    )
+    contact_name = models.CharField(_("contact person"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        permissions = [("act_for_merchant", _("Can act for this merchant"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Brand(models.Model):
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="brands", verbose_name=_("merchant")
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    business_types = models.ManyToManyField(
+        BusinessCategory, blank=True, related_name="brands", verbose_name=_("business types")
+    )
+
+    class Meta:
+        ordering = ["name_zh"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "name_zh"], name="brand_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} {self.name_en}".strip()
+
+
+class CreditRecord(models.Model):
+    """A market-integrity record; a blacklist entry bars the merchant while it is in force."""
+
+    class Kind(models.TextChoices):
+        BLACKLIST = "blacklist", _("Blacklist (bars tendering)")
+        WARNING = "warning", _("Warning")
+        COMMENDATION = "commendation", _("Commendation")
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        related_name="credit_records",
+        verbose_name=_("merchant"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=200)
+    recorded_on = models.DateField(_("recorded on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["merchant", "-recorded_on"]
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("recorded_on")),
+                name="credit_expiry_after_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.get_kind_display()} · {self.source}"
+
+
+class Demand(models.Model):
+    """What a merchant wants: where, how big, for what business, with which utilities, at what rent."""
+
+    class LeaseMode(models.TextChoices):
+        FIXED = "fixed", _("Fixed rent")
+        TURNOVER = "turnover", _("Turnover share")
+        BOTH = "both", _("Fixed rent and turnover share")
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="demands", verbose_name=_("merchant")
+    )
+    brand = models.ForeignKey(
+        Brand,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="demands",
+        verbose_name=_("brand"),
+    )
+    business_type = models.ForeignKey(
+        BusinessCategory,
+        on_delete=models.PROTECT,
+        related_name="demands",
+        verbose_name=_("business type"),
+    )
+    stations = models.ManyToManyField(
+        Station, blank=True, related_name="demands", verbose_name=_("preferred stations")
+    )
+    tiers = models.JSONField(
+        _("preferred tiers"), default=list, blank=True, help_text=_("Station tiers, if any.")
+    )
+    location_wish = models.CharField(_("location wish"), max_length=255, blank=True)
+    area_min_m2 = models.DecimalField(_("area from (m²)"), max_digits=10, decimal_places=2)
+    area_max_m2 = models.DecimalField(_("area to (m²)"), max_digits=10, decimal_places=2)
+    power_kw = models.DecimalField(
+        _("power needed (kW)"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
+    floor_sockets = models.PositiveSmallIntegerField(_("floor sockets needed"), default=0)
+    needs_water = models.BooleanField(_("needs water supply"), default=False)
+    needs_drainage = models.BooleanField(_("needs drainage"), default=False)
+    needs_exhaust = models.BooleanField(_("needs exhaust"), default=False)
+    intended_rent_m2_month = models.DecimalField(
+        _("intended rent (CNY per m² per month)"), max_digits=10, decimal_places=2
+    )
+    lease_mode = models.CharField(_("lease mode"), max_length=16, choices=LeaseMode.choices)
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["merchant", "-created_at"]
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(area_min_m2__gt=0)
+                & models.Q(area_max_m2__gte=models.F("area_min_m2")),
+                name="demand_area_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(intended_rent_m2_month__gte=0), name="demand_rent_nonneg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} · {self.business_type.name_zh}"
+
+
+class TenderRound(models.Model):
+    """A public tender round (公开招租): its lots, documents, thresholds, criteria and schedule."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        APPLICATIONS_CLOSED = "applications_closed", _("Applications closed")
+        BIDDING_CLOSED = "bidding_closed", _("Bidding closed")
+        OPENED = "opened", _("Bids opened")
+        SCORED = "scored", _("Scored")
+        PUBLICITY = "publicity", _("Result in publicity")
+        AWARDED = "awarded", _("Awarded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PUBLISHED, Status.CANCELLED},
+        Status.PUBLISHED: {Status.APPLICATIONS_CLOSED, Status.CANCELLED},
+        Status.APPLICATIONS_CLOSED: {Status.BIDDING_CLOSED, Status.CANCELLED},
+        Status.BIDDING_CLOSED: {Status.OPENED, Status.CANCELLED},
+        Status.OPENED: {Status.SCORED, Status.FAILED, Status.CANCELLED},
+        Status.SCORED: {Status.PUBLICITY, Status.FAILED},
+        # An upheld objection sends the result back to scoring, or fails the round.
+        Status.PUBLICITY: {Status.AWARDED, Status.SCORED, Status.FAILED},
+        Status.AWARDED: set(),
+        Status.FAILED: set(),
+        Status.CANCELLED: set(),
+    }
+    SCHEDULE_FIELDS = (
+        "publication_at",
+        "application_opens_at",
+        "application_closes_at",
+        "bid_deadline",
+        "opening_at",
+    )
+
+    code = models.CharField(_("round number"), max_length=32, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    publication_at = models.DateTimeField(_("publication"))
+    application_opens_at = models.DateTimeField(_("applications open"))
+    application_closes_at = models.DateTimeField(_("applications close"))
+    bid_deadline = models.DateTimeField(_("bid deadline"))
+    opening_at = models.DateTimeField(_("opening"))
+    publicity_days = models.PositiveSmallIntegerField(_("publicity period (days)"), default=3)
+    publicity_ends_at = models.DateTimeField(
+        _("publicity ends"), null=True, blank=True, editable=False
+    )
+    min_members_per_lot = models.PositiveSmallIntegerField(
+        _("committee members needed per lot"), default=5, validators=[MinValueValidator(3)]
+    )
+    # Thresholds (资格条件): checked automatically on every application.
+    min_registered_capital = models.DecimalField(
+        _("minimum registered capital (CNY)"), **MONEY, default=Decimal("0")
+    )
+    min_years_in_business = models.PositiveSmallIntegerField(
+        _("minimum years in business"), default=0
+    )
+    min_store_count = models.PositiveIntegerField(_("minimum stores operated"), default=0)
+    company_only = models.BooleanField(
+        _("companies only (no individual businesses)"), default=True
+    )
+    direct_only = models.BooleanField(_("brands operating directly only"), default=True)
+    no_credit_bar = models.BooleanField(_("no credit bar in force"), default=True)
+    min_customer_rating = models.DecimalField(
+        _("minimum customer rating"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("5"))],
+    )
+    # The round's own AES key, wrapped by the master key: sealing and opening need both.
+    wrapped_key = models.BinaryField(_("wrapped round key"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-publication_at", "code"]
+        verbose_name = _("tender round")
+        verbose_name_plural = _("tender rounds")
+        permissions = [
+            ("run_round", _("Can run tender rounds (schedule, lots, documents, applications)")),
+            ("view_reserve_price", _("Can see reserve prices before the result")),
+            ("confirm_opening", _("Can confirm the opening of sealed bids")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application_opens_at__gte=models.F("publication_at"))
+                & models.Q(application_closes_at__gt=models.F("application_opens_at"))
+                & models.Q(bid_deadline__gte=models.F("application_closes_at"))
+                & models.Q(opening_at__gte=models.F("bid_deadline")),
+                name="round_schedule_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class RoundDocument(models.Model):
+    """A published document of a round, versioned; each version keeps its SHA-256."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", _("Tender notice (招租公告)")
+        TENDER_BOOK = "tender_book", _("Tender book (招租书)")
+        CONTRACT_TERMS = "contract_terms", _("Main contract terms (合同主要条款)")
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.CASCADE, related_name="documents", verbose_name=_("round")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField(_("version"), editable=False)
+    file = models.FileField(_("file"), upload_to="tender-documents/%Y/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    note = models.CharField(_("what changed"), max_length=255, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["round", "kind", "-version"]
+        verbose_name = _("round document")
+        verbose_name_plural = _("round documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "kind", "version"], name="round_document_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.code} {self.get_kind_display()} v{self.version}"
+
+
+class Lot(models.Model):
+    """Units of one station let together, for one business type, at a reserve price."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FAILED = "failed", _("Failed")
+        AWARDED = "awarded", _("Awarded")
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.CASCADE, related_name="lots", verbose_name=_("round")
+    )
+    number = models.PositiveSmallIntegerField(_("lot number"))
+    title = models.CharField(_("title"), max_length=200)
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="lots", verbose_name=_("station")
+    )
+    units = models.ManyToManyField(Unit, related_name="lots", verbose_name=_("units"))
+    business_type = models.ForeignKey(
+        BusinessCategory,
+        on_delete=models.PROTECT,
+        related_name="lots",
+        verbose_name=_("business type"),
+    )
+    term_months = models.PositiveSmallIntegerField(_("lease term (months)"))
+    # Seen only by holders of tenders.view_reserve_price until the result is published.
+    reserve_annual_rent = models.DecimalField(
+        _("reserve annual rent (CNY)"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+
+    class Meta:
+        ordering = ["round", "number"]
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="lot_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(reserve_annual_rent__gt=0), name="lot_reserve_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.code} · {_('lot')} {self.number}"
+
+
+class Criterion(models.Model):
+    """An evaluation criterion with its weight; the round's weights sum to 100."""
+
+    class Kind(models.TextChoices):
+        PRICE = "price", _("Price (offer ÷ best valid offer × weight)")
+        REGISTERED_CAPITAL = "registered_capital", _("Registered capital (tiers)")
+        TRACK_RECORD = "track_record", _("Track record: stores operated (tiers)")
+        SUBJECTIVE = "subjective", _("Scored by each committee member")
+
+    OBJECTIVE_KINDS = frozenset({Kind.PRICE, Kind.REGISTERED_CAPITAL, Kind.TRACK_RECORD})
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("round")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    weight = models.DecimalField(
+        _("weight (points)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    # For tiered criteria: [[threshold, share of the weight], …] ascending, e.g.
+    # [["1000000", "0.5"], ["10000000", "1"]] — at least the threshold earns the share.
+    tiers = models.JSONField(_("tiers"), default=list, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["round", "sort_order", "pk"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "name"], name="criterion_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+class Application(models.Model):
+    """A merchant's application for lots of a round, with the automatic threshold checks."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the officer")
+        ADMITTED = "admitted", _("Admitted")
+        REFUSED = "refused", _("Refused")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ADMITTED, Status.REFUSED},
+        Status.ADMITTED: {Status.REFUSED},
+        Status.REFUSED: {Status.ADMITTED},
+    }
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.CASCADE, related_name="applications", verbose_name=_("round")
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="applications", verbose_name=_("merchant")
+    )
+    lots = models.ManyToManyField(Lot, related_name="applications", verbose_name=_("lots"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    # [{"threshold": code, "passed": bool, "required": str, "actual": str, "reason": str}, …]
+    checks = models.JSONField(_("threshold checks"), default=list, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True, editable=False)
+    overridden = models.BooleanField(
+        _("decided against the automatic checks"), default=False, editable=False
+    )
+
+    class Meta:
+        ordering = ["round", "submitted_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "merchant"], name="application_once_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.code} · {self.merchant}"
+
+    @property
+    def passed_all_checks(self) -> bool:
+        return all(check["passed"] for check in self.checks)
