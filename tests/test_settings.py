@@ -1,5 +1,6 @@
 """Settings read the environment; production refuses to start without its secret key."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -9,7 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "HSR_"))
+    }
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", "check", *args],
@@ -33,6 +38,7 @@ def test_production_passes_the_deploy_check_at_warning_level():
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": "x" * 20 + "-a-long-random-production-key-0123456789",
             "DJANGO_ALLOWED_HOSTS": "stations.example.com",
+            "HSR_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
         },
         "--deploy",
         "--fail-level",

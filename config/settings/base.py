@@ -1,7 +1,7 @@
 """Base settings, read from the environment.
 
 DATABASE_URL (default: SQLite file in the project), DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
-DJANGO_DEBUG. The thin dev/test/production modules only adjust what differs.
+DJANGO_DEBUG, HSR_MASTER_KEY. The thin dev/test/production modules only adjust what differs.
 """
 
 import os
@@ -28,6 +28,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Wraps every tender round's sealing key (base64 of 32 bytes); see tenders/sealing.py.
+HSR_MASTER_KEY = os.environ.get("HSR_MASTER_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 

@@ -1,4 +1,4 @@
-"""Production: refuses to start without a secret key; HTTPS and secure cookies throughout."""
+"""Production: refuses to start without its secret and master keys; HTTPS, secure cookies."""
 
 import os
 
@@ -9,6 +9,8 @@ from .base import env_bool
 
 if not SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+if not HSR_MASTER_KEY:  # noqa: F405
+    raise ImproperlyConfigured("HSR_MASTER_KEY must be set in production.")
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 STORAGES = {
