@@ -426,7 +426,7 @@ def transitions_for(unit: Unit) -> list[tuple[str, str]]:
     forward along the lifecycle first (the first is the usual next step), then the steps
     back, closing last."""
     current = Unit.Status(unit.status)
-    allowed = Unit.TRANSITIONS.get(current, set())
+    allowed = Unit.TRANSITIONS.get(current, set()) - Unit.PROCESS_STATUSES
     order = list(Unit.Status)
 
     def rank(status):

@@ -182,6 +182,11 @@ class Unit(models.Model):
         Status.CLOSED: {Status.AVAILABLE, Status.PLANNED},
     }
 
+    # Reserved, let, fitting out and open follow the award and the lease: only the services of
+    # the tender and the lease move a unit into them, citing the record that does it. An
+    # officer changes the rest by hand (release for letting, back to planning, close).
+    PROCESS_STATUSES = frozenset({Status.RESERVED, Status.LET, Status.FITTING_OUT, Status.OPEN})
+
     station = models.ForeignKey(
         Station, on_delete=models.CASCADE, related_name="units", verbose_name=_("station")
     )

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import shapely
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -541,11 +541,27 @@ def unit_delete(*, actor, unit: Unit) -> None:
 
 
 @transaction.atomic
-def unit_change_status(*, actor, unit: Unit, status: str, reason: str = "") -> Unit:
-    """Move a unit along its status table (e.g. planned → available when released for letting)."""
+def unit_change_status(
+    *, actor, unit: Unit, status: str, reason: str = "", source: models.Model | None = None
+) -> Unit:
+    """Move a unit along its status table (e.g. planned → available when released for letting).
+
+    Reserved, let, fitting out and open (Unit.PROCESS_STATUSES) need the ``source`` that
+    causes them — the award or the lease, whose service calls this — and are journalled with
+    it; nobody sets them by hand.
+    """
     unit = Unit.objects.select_for_update().select_related("station").get(pk=unit.pk)
     ensure_can_manage(actor, unit.station)
     ensure_transition(unit, status)
+    if status in Unit.PROCESS_STATUSES and source is None:
+        raise ValidationError(
+            {
+                "status": _(
+                    "A unit becomes “%(status)s” only through the award or the lease, not by hand."
+                )
+                % {"status": Unit.Status(status).label}
+            }
+        )
     before = unit.status
     unit.status = status
     unit.save(update_fields=["status"])
@@ -555,7 +571,10 @@ def unit_change_status(*, actor, unit: Unit, status: str, reason: str = "") -> U
         target=unit,
         before={"status": before},
         after={"status": status},
-        data={"reason": reason},
+        data={
+            "reason": reason,
+            "source": f"{source._meta.label_lower}:{source.pk}" if source is not None else None,
+        },
     )
     return unit
 

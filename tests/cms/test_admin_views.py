@@ -265,7 +265,7 @@ def test_release_for_letting_moves_a_planned_unit_to_available(
     assert unit.status == Unit.Status.AVAILABLE
     entry = Entry.objects.get(action="unit.change_status", target_id=str(unit.pk))
     assert entry.actor_id == network_officer.pk
-    assert entry.data == {"reason": "fit for tender round 3"}
+    assert entry.data == {"reason": "fit for tender round 3", "source": None}
     assert "Unit A02 is now “Available”." in messages_of(response)
 
 
@@ -307,7 +307,7 @@ def test_deleting_a_planned_unit_goes_through_the_service(
 def test_deleting_a_let_unit_is_refused_with_the_services_message(officer_client, concourse):
     unit = concourse.units.get(code="A02")
     services.unit_change_status(actor=None, unit=unit, status="available")
-    services.unit_change_status(actor=None, unit=unit, status="let")
+    services.unit_change_status(actor=None, unit=unit, status="let", source=concourse)
     response = officer_client.post(reverse("units:delete", args=(unit.pk,)))
     assert response.status_code == 302
     assert "Unit A02 is Let and cannot be deleted." in messages_of(response)
@@ -713,7 +713,9 @@ def test_the_unit_page_buttons_are_exactly_the_allowed_transitions(status):
     from cms.viewsets import transitions_for
 
     offered = transitions_for(Unit(status=status))
-    assert {value for value, _label in offered} == set(Unit.TRANSITIONS[status])
+    # Reserved, let, fitting out and open follow the award and the lease: never a button.
+    expected = set(Unit.TRANSITIONS[status]) - Unit.PROCESS_STATUSES
+    assert {value for value, _label in offered} == expected
     assert all(label for _value, label in offered)
 
 
@@ -722,9 +724,9 @@ def test_the_first_button_is_the_usual_next_step(network_officer):
 
     first = {status: transitions_for(Unit(status=status))[0][0] for status in Unit.Status}
     assert first[Unit.Status.PLANNED] == Unit.Status.AVAILABLE
-    assert first[Unit.Status.AVAILABLE] == Unit.Status.RESERVED
-    assert first[Unit.Status.LET] == Unit.Status.FITTING_OUT
-    assert first[Unit.Status.FITTING_OUT] == Unit.Status.OPEN
+    assert first[Unit.Status.CLOSED] == Unit.Status.AVAILABLE
+    # From available the way forward is the tender: by hand only back to planning or closed.
+    assert first[Unit.Status.AVAILABLE] == Unit.Status.PLANNED
 
 
 def test_a_business_type_is_changed_through_the_service(officer_client, network_officer):

@@ -60,7 +60,10 @@ def first_point(path_d: str) -> tuple[float, float]:
 
 def move(unit_obj, *statuses):
     for status in statuses:
-        unit_obj = services.unit_change_status(actor=None, unit=unit_obj, status=status)
+        # A stand-in source for the statuses the award and the lease set.
+        unit_obj = services.unit_change_status(
+            actor=None, unit=unit_obj, status=status, source=unit_obj.level
+        )
     return unit_obj
 
 

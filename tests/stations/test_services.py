@@ -692,8 +692,13 @@ def test_the_transition_table_covers_every_status():
 def test_every_allowed_status_change_is_made_and_audited(concourse, old, new):
     a1 = unit(concourse, "A1", 0, 0)
     Unit.objects.filter(pk=a1.pk).update(status=old)
+    # Statuses that follow the award or the lease cite the record causing them (here a
+    # stand-in: any saved row will do for the service).
+    source = concourse if new in Unit.PROCESS_STATUSES else None
 
-    services.unit_change_status(actor=None, unit=a1, status=new, reason="tender round 7")
+    services.unit_change_status(
+        actor=None, unit=a1, status=new, reason="tender round 7", source=source
+    )
 
     assert Unit.objects.get(pk=a1.pk).status == new
     entry = last_entry()
@@ -701,8 +706,30 @@ def test_every_allowed_status_change_is_made_and_audited(concourse, old, new):
         "unit.change_status",
         {"status": old},
         {"status": new},
-        {"reason": "tender round 7"},
+        {
+            "reason": "tender round 7",
+            "source": f"stations.level:{concourse.pk}" if source else None,
+        },
     )
+
+
+PROCESS_STEPS = [(old, new) for old, new in ALLOWED if new in Unit.PROCESS_STATUSES]
+
+
+@pytest.mark.parametrize("old, new", PROCESS_STEPS, ids=[f"{a}->{b}" for a, b in PROCESS_STEPS])
+def test_statuses_of_the_award_and_lease_are_never_set_by_hand(concourse, old, new):
+    a1 = unit(concourse, "A1", 0, 0)
+    Unit.objects.filter(pk=a1.pk).update(status=old)
+
+    with nothing_saved(), pytest.raises(ValidationError) as exc:
+        services.unit_change_status(actor=None, unit=a1, status=new)
+
+    assert exc.value.message_dict == {
+        "status": [
+            f"A unit becomes “{Unit.Status(new).label}” only through the award or the lease,"
+            " not by hand."
+        ]
+    }
 
 
 @pytest.mark.parametrize("old, new", FORBIDDEN, ids=[f"{a}->{b}" for a, b in FORBIDDEN])
