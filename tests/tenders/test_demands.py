@@ -1,14 +1,21 @@
 """Demands: recording, changing and withdrawing what a merchant wants, and who sees them."""
 
+import csv
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.http import Http404
 
 from audit.models import Entry
+from stations.imports import ImportInvalid
 from stations.models import Station
 from tenders import selectors, services
+from tenders.demands_io import demands_export, demands_import
 from tenders.models import Demand
 from tests.factories import UserFactory
 from tests.stations.factories import StationFactory
@@ -238,3 +245,336 @@ def test_officers_and_inspectors_see_every_demand_and_can_filter():
     assert set(selectors.demands_for(tender_inspector(), active=True)) == {active}
     assert list(selectors.demands_for(None, merchant=withdrawn.merchant)) == [withdrawn]
     assert not selectors.demands_for(UserFactory()).exists()
+
+
+# --- import and export ---------------------------------------------------------------------
+
+HEADER = [
+    "credit_code",
+    "brand",
+    "business_type",
+    "stations",
+    "tiers",
+    "location_wish",
+    "area_min_m2",
+    "area_max_m2",
+    "power_kw",
+    "floor_sockets",
+    "needs_water",
+    "needs_drainage",
+    "needs_exhaust",
+    "intended_rent_m2_month",
+    "lease_mode",
+    "term_months",
+]
+
+
+def csv_bytes(rows, header=HEADER) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(rows, header=HEADER) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def mcd():
+    merchant = MerchantFactory(credit_code=CODE, name="麦当劳")
+    BrandFactory(merchant=merchant, name_zh="麦当劳")
+    StationFactory(code="CSS")
+    StationFactory(code="YYE")
+    return merchant
+
+
+CODE = "91350100M000100Y43"
+
+
+def good_row(**changes):
+    row = dict(
+        zip(
+            HEADER,
+            [
+                CODE.lower(),
+                "麦当劳",
+                "fast-food",
+                "CSS;YYE",
+                "provincial",
+                "高架层进站口",
+                "80",
+                "120.5",
+                "40",
+                "2",
+                "yes",
+                "是",
+                "1",
+                "450",
+                "both",
+                "60",
+            ],
+            strict=True,
+        )
+    )
+    row.update(changes)
+    return [row[name] for name in HEADER]
+
+
+def import_rows(rows, actor=None, header=HEADER):
+    return demands_import(actor=actor, file=csv_bytes(rows, header), filename="d.csv")
+
+
+def test_a_good_csv_creates_every_demand_with_its_stations_and_journal(mcd):
+    result = import_rows([good_row(), good_row(stations="", tiers="", brand="", power_kw="")])
+
+    assert (result.count, result.merchant_count) == (2, 1)
+    first, second = Demand.objects.order_by("pk")
+    assert first.merchant == mcd and first.brand.name_zh == "麦当劳"
+    assert sorted(first.stations.values_list("code", flat=True)) == ["CSS", "YYE"]
+    assert first.tiers == ["provincial"]
+    assert (first.area_min_m2, first.area_max_m2) == (Decimal("80.00"), Decimal("120.50"))
+    assert (first.needs_water, first.needs_drainage, first.needs_exhaust) == (True, True, True)
+    assert (first.lease_mode, first.term_months, first.floor_sockets) == ("both", 60, 2)
+    assert second.brand is None and second.power_kw == Decimal("0.00")
+    assert not second.stations.exists()
+    assert Entry.objects.filter(action="demand.create").count() == 2
+    summary = Entry.objects.get(action="demands.import")
+    assert summary.data["count"] == 2 and summary.data["sha256"] == result.sha256
+
+
+def test_a_good_xlsx_imports_like_a_csv(mcd):
+    row = good_row()
+    row[HEADER.index("area_min_m2")] = 80
+    row[HEADER.index("term_months")] = 60
+    row[HEADER.index("needs_water")] = True
+
+    result = demands_import(actor=None, file=xlsx_bytes([row]), filename="d.xlsx")
+
+    demand = Demand.objects.get()
+    assert result.count == 1
+    assert (demand.area_min_m2, demand.term_months, demand.needs_water) == (
+        Decimal("80.00"),
+        60,
+        True,
+    )
+
+
+def refused(rows, actor=None, header=HEADER) -> list[str]:
+    before = Entry.objects.count()
+    with pytest.raises(ImportInvalid) as exc:
+        import_rows(rows, actor, header)
+    assert not Demand.objects.exists()
+    assert Entry.objects.count() == before
+    return [str(e) for e in exc.value.errors]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"credit_code": ""}, "Row 2, column credit_code: is empty"),
+        (
+            {"credit_code": "91350100M000100Y44"},
+            "Row 2, column credit_code: credit code 91350100M000100Y44 check character is 4 "
+            "but should be 3",
+        ),
+        (
+            {"credit_code": "91350100MA00100Y4P", "brand": ""},
+            "Row 2, column credit_code: no merchant with credit code 91350100MA00100Y4P, or not "
+            "yours",
+        ),
+        ({"brand": "肯德基"}, "Row 2, column brand: the merchant has no brand “肯德基”"),
+        ({"business_type": ""}, "Row 2, column business_type: is empty"),
+        (
+            {"business_type": "catering"},
+            "Row 2, column business_type: “catering” is a major class; choose a specific "
+            "business type within it",
+        ),
+        (
+            {"business_type": "casino"},
+            "Row 2, column business_type: “casino” is not a business type",
+        ),
+        ({"stations": "CSS;NOPE；ZZZ"}, "Row 2, column stations: unknown station: NOPE, ZZZ"),
+        (
+            {"tiers": "county;village"},
+            "Row 2, column tiers: unknown station tier: village (the tiers are: provincial, "
+            "prefecture, county)",
+        ),
+        (
+            {"location_wish": "x" * 256},
+            "Row 2, column location_wish: is longer than 255 characters",
+        ),
+        ({"area_min_m2": ""}, "Row 2, column area_min_m2: is empty"),
+        ({"area_min_m2": "eighty"}, "Row 2, column area_min_m2: “eighty” is not a number"),
+        ({"area_max_m2": "inf"}, "Row 2, column area_max_m2: “inf” is not a number"),
+        (
+            {"area_min_m2": "0"},
+            "Row 2, column area_min_m2: the smallest area must be more than 0 m²",
+        ),
+        (
+            {"area_min_m2": "130"},
+            "Row 2, column area_max_m2: 120.50 m² is smaller than the smallest area 130.00 m²",
+        ),
+        (
+            {"power_kw": "1000000"},
+            "Row 2, column power_kw: 1000000 is out of range (0 to 999999.99)",
+        ),
+        (
+            {"intended_rent_m2_month": "-5"},
+            "Row 2, column intended_rent_m2_month: -5 is out of range (0 to 99999999.99)",
+        ),
+        ({"floor_sockets": "two"}, "Row 2, column floor_sockets: “two” is not a whole number"),
+        (
+            {"floor_sockets": "40000"},
+            "Row 2, column floor_sockets: 40000 is out of range (0 to 32767)",
+        ),
+        ({"term_months": ""}, "Row 2, column term_months: is empty"),
+        ({"term_months": "0"}, "Row 2, column term_months: 0 is out of range (1 to 32767)"),
+        ({"term_months": "3.5"}, "Row 2, column term_months: “3.5” is not a whole number"),
+        (
+            {"needs_water": "maybe"},
+            "Row 2, column needs_water: “maybe” is not yes or no (use true/false, yes/no, 1/0)",
+        ),
+        (
+            {"lease_mode": "barter"},
+            "Row 2, column lease_mode: “barter” is not a lease mode; use one of: fixed, "
+            "turnover, both",
+        ),
+    ],
+)
+def test_each_bad_cell_is_refused_with_its_row_column_and_reason(mcd, changes, message):
+    assert refused([good_row(**changes)]) == [message]
+
+
+def test_every_bad_row_is_listed_and_a_good_row_is_not_saved_either(mcd):
+    errors = refused(
+        [
+            good_row(),
+            good_row(term_months="0"),
+            good_row(),
+            good_row(lease_mode="", business_type="casino"),
+        ]
+    )
+
+    assert errors == [
+        "Row 3, column term_months: 0 is out of range (1 to 32767)",
+        "Row 5, column business_type: “casino” is not a business type",
+        "Row 5, column lease_mode: “” is not a lease mode; use one of: fixed, turnover, both",
+    ]
+
+
+def test_a_rival_merchant_user_cannot_import_for_another_merchant(mcd):
+    rival = merchant_user(MerchantFactory())
+
+    errors = refused([good_row()], actor=rival)
+
+    assert errors == [
+        f"Row 2, column credit_code: no merchant with credit code {CODE}, or not yours"
+    ]
+
+
+def test_a_merchant_user_imports_its_own_demands(mcd):
+    result = import_rows([good_row()], actor=merchant_user(mcd))
+
+    assert result.count == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            [h for h in HEADER if h != "term_months"],
+            "Row 1, column term_months: this required column is missing",
+        ),
+        (HEADER + ["colour"], "Row 1, column colour: unknown column; the columns are: "),
+        (HEADER + ["brand"], "Row 1, column brand: the column appears more than once"),
+    ],
+)
+def test_a_bad_header_is_refused(mcd, header, message):
+    rows = [good_row() + ["x"] * (len(header) - len(HEADER))]
+    if len(header) < len(HEADER):
+        rows = [good_row()[: len(header)]]
+
+    errors = refused(rows, header=header)
+
+    assert errors[0].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty: it has no header row and no demands."),
+        ("\ufeff".encode(), "The file is empty: it has no header row and no demands."),
+        (",".join(HEADER).encode(), "The file has a header row but no demands."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "The file is neither an XLSX workbook nor a CSV file"),
+    ],
+)
+def test_a_file_that_is_no_table_of_demands_is_refused(content, message):
+    with pytest.raises(ImportInvalid) as exc:
+        demands_import(actor=None, file=content, filename="x")
+
+    assert str(exc.value.errors[0]).startswith(message)
+    assert not Demand.objects.exists()
+
+
+def test_the_export_imports_back(mcd):
+    import_rows([good_row(), good_row(stations="", brand="", tiers="county")])
+    content = demands_export(Demand.objects.all())
+    Demand.objects.all().delete()
+
+    result = demands_import(actor=None, file=content, filename="export.xlsx")
+
+    assert result.count == 2
+    demands = sorted(Demand.objects.all(), key=lambda d: d.tiers)
+    assert [d.tiers for d in demands] == [["county"], ["provincial"]]
+    assert sorted(demands[1].stations.values_list("code", flat=True)) == ["CSS", "YYE"]
+    assert demands[1].area_max_m2 == Decimal("120.50")
+
+
+def test_the_export_has_one_row_per_demand_and_a_sheet_explaining_the_columns(mcd):
+    DemandFactory(merchant=mcd, stations=[Station.objects.get(code="CSS")])
+    DemandFactory(merchant=mcd)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(demands_export(Demand.objects.all())))
+
+    rows = list(workbook["demands"].values)
+    assert rows[0][:3] == ("credit_code", "brand", "business_type")
+    assert len(rows) == 3
+    assert sorted(r[HEADER.index("stations")] or "" for r in rows[1:]) == ["", "CSS"]
+    legend = {row[0]: row[1:] for row in workbook["columns"].values}
+    assert legend["credit_code"] == ("统一社会信用代码", "Unified social credit code")
+
+
+def test_the_commands_import_and_export(mcd, tmp_path):
+    source = tmp_path / "demands.csv"
+    source.write_bytes(csv_bytes([good_row()]))
+    out = io.StringIO()
+
+    call_command("import_demands", str(source), stdout=out)
+    call_command("export_demands", str(tmp_path / "all.xlsx"), stdout=out)
+
+    assert "Created 1 demand(s) of 1 merchant(s) from demands.csv" in out.getvalue()
+    assert "Wrote 1 demand(s)" in out.getvalue()
+    assert (tmp_path / "all.xlsx").stat().st_size > 0
+
+
+def test_the_import_command_lists_every_fault(mcd, tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_bytes(csv_bytes([good_row(term_months="x"), good_row(lease_mode="y")]))
+    err = io.StringIO()
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_demands", str(source), stderr=err)
+
+    assert str(exc.value) == "2 fault(s) in bad.csv; nothing was imported."
+    assert "Row 2, column term_months" in err.getvalue()
+    assert "Row 3, column lease_mode" in err.getvalue()
+    assert not Demand.objects.exists()
