@@ -70,10 +70,16 @@ def application_checks(round: TenderRound, merchant: Merchant, *, on: dt.date) -
         required, actual = round.min_years_in_business, years_between(merchant.founded_on, on)
         passed = actual >= required
         template = (
-            _("%(actual)d years in business (founded %(founded)s), at least the required %(required)d")
+            _(
+                "%(actual)d years in business (founded %(founded)s), "
+                "at least the required %(required)d"
+            )
             if passed
-            else _("%(actual)d years in business (founded %(founded)s), fewer than the required %(required)d")
-        )  # fmt: skip
+            else _(
+                "%(actual)d years in business (founded %(founded)s), "
+                "fewer than the required %(required)d"
+            )
+        )
         values = {"actual": actual, "required": required, "founded": merchant.founded_on}
         checks.append(
             _check("years_in_business", passed, str(required), str(actual), template % values)

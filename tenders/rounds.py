@@ -85,13 +85,36 @@ def _aware(value, field_name: str):
 
 
 def _schedule_order_errors(dates: dict) -> dict[str, str]:
-    """Field-named faults of the schedule's order (publication ≤ opens < closes ≤ deadline ≤ opening)."""
+    """Field-named faults of the schedule's order.
+
+    publication ≤ applications open < applications close ≤ bid deadline ≤ opening.
+    """
     rules = (
-        ("application_opens_at", "publication_at", False, _("Applications cannot open before the publication (%(other)s).")),
-        ("application_closes_at", "application_opens_at", True, _("Applications must close after they open (%(other)s).")),
-        ("bid_deadline", "application_closes_at", False, _("The bid deadline cannot come before applications close (%(other)s).")),
-        ("opening_at", "bid_deadline", False, _("The opening cannot come before the bid deadline (%(other)s).")),
-    )  # fmt: skip
+        (
+            "application_opens_at",
+            "publication_at",
+            False,
+            _("Applications cannot open before the publication (%(other)s)."),
+        ),
+        (
+            "application_closes_at",
+            "application_opens_at",
+            True,
+            _("Applications must close after they open (%(other)s)."),
+        ),
+        (
+            "bid_deadline",
+            "application_closes_at",
+            False,
+            _("The bid deadline cannot come before applications close (%(other)s)."),
+        ),
+        (
+            "opening_at",
+            "bid_deadline",
+            False,
+            _("The opening cannot come before the bid deadline (%(other)s)."),
+        ),
+    )
     errors = {}
     for later, earlier, strict, message in rules:
         if dates[later] < dates[earlier] or (strict and dates[later] == dates[earlier]):
@@ -360,7 +383,7 @@ def _check_lot_units(
     if not ids:
         raise ValidationError({"units": _("A lot needs at least one unit.")})
     locked = list(
-        Unit.objects.select_for_update()
+        Unit.objects.select_for_update(of=("self",))
         .select_related("station")
         .filter(pk__in=ids)
         .order_by("station__code", "code")
@@ -430,7 +453,7 @@ def _check_lot_units(
 
 def _clean_lot(lot: Lot) -> None:
     lot.reserve_annual_rent = _money(lot.reserve_annual_rent, "reserve_annual_rent")
-    lot.full_clean(exclude=["units"], validate_constraints=False)
+    lot.full_clean(exclude=["units"])
 
 
 @transaction.atomic
@@ -603,7 +626,8 @@ def criterion_set(*, actor, round: TenderRound, criteria: list[dict]) -> list[Cr
         ):
             faults.append(
                 _(
-                    "%(name)s: the weight must be more than 0 and at most 100, with at most 2 decimals."
+                    "%(name)s: the weight must be more than 0 and at most 100, "
+                    "with at most 2 decimals."
                 )
                 % {"name": label}
             )

@@ -679,3 +679,22 @@ def test_role_groups_hold_the_tender_permissions(role, codename, held):
 def test_merchant_group_holds_no_tender_permission():
     group = Group.objects.get(name=roles.MERCHANT)
     assert not group.permissions.filter(content_type__app_label="tenders").exists()
+
+
+def test_a_lot_number_is_used_once_per_round(clock):
+    round_obj = make_round()
+    add_lot(round_obj, number=1)
+    with pytest.raises(ValidationError) as excinfo:
+        add_lot(round_obj, number=1)
+    assert "Lot with this Round and Lot number already exists." in excinfo.value.messages
+    assert round_obj.lots.count() == 1
+
+
+def test_a_round_number_is_used_once(clock):
+    make_round(code="ZB-SAME")
+    with pytest.raises(ValidationError) as excinfo:
+        make_round(code="ZB-SAME")
+    assert excinfo.value.message_dict["code"] == [
+        "Tender round with this Round number already exists."
+    ]
+    assert TenderRound.objects.count() == 1
