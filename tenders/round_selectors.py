@@ -9,7 +9,9 @@ never see it before: even a stray global grant does not reveal it to them.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
 from stations import roles
@@ -80,6 +82,14 @@ def rounds_for(user) -> QuerySet[TenderRound]:
         applied = Application.objects.filter(round=OuterRef("pk"), merchant__in=merchants)
         public |= Q(Exists(applied))
     return rounds.filter(public)
+
+
+def get_round_for(user, pk) -> TenderRound:
+    """The round ``pk`` if ``user`` may see it; Http404 alike for missing and forbidden."""
+    round = rounds_for(user).filter(pk=pk).first()
+    if round is None:
+        raise Http404(_("No such tender round."))
+    return round
 
 
 def lots_for(user, round: TenderRound) -> list[Lot]:

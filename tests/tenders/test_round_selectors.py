@@ -114,3 +114,17 @@ def test_a_cancelled_round_stays_visible_to_the_merchants_who_applied(clock):
     rounds.round_cancel(actor=None, round=round_obj, reason="station works")
     assert list(rounds_for(applicant_user)) == [round_obj]
     assert not rounds_for(merchant_user(MerchantFactory())).exists()
+
+
+def test_a_hidden_round_is_not_found_like_a_missing_one(clock):
+    from django.http import Http404
+
+    from tenders.round_selectors import get_round_for
+
+    draft = make_round()
+    merchant = merchant_user(MerchantFactory())
+    officer = UserFactory(roles=[roles.LEASING_OFFICER])
+    assert get_round_for(officer, draft.pk) == draft
+    for pk in (draft.pk, draft.pk + 1000):
+        with pytest.raises(Http404, match="No such tender round."):
+            get_round_for(merchant, pk)

@@ -698,3 +698,39 @@ def test_a_round_number_is_used_once(clock):
         "Tender round with this Round number already exists."
     ]
     assert TenderRound.objects.count() == 1
+
+
+def test_thresholds_change_in_a_draft_and_are_journaled(clock, officer_user):
+    round_obj = make_round()
+    rounds.round_update(
+        actor=officer_user, round=round_obj, min_registered_capital=Decimal("2000000.00")
+    )
+    assert TenderRound.objects.get(pk=round_obj.pk).min_registered_capital == Decimal("2000000.00")
+    entry = Entry.objects.get(action="round.update")
+    assert (entry.before, entry.after) == (
+        {"min_registered_capital": "0.00"},
+        {"min_registered_capital": "2000000.00"},
+    )
+
+
+def test_thresholds_are_fixed_once_published(clock, officer_user):
+    round_obj = published_round()
+    with pytest.raises(ValidationError, match="can change only while it is a draft"):
+        rounds.round_update(actor=officer_user, round=round_obj, min_store_count=50)
+    assert TenderRound.objects.get(pk=round_obj.pk).min_store_count == 0
+
+
+def test_round_update_refuses_the_status_and_the_schedule(clock, officer_user):
+    round_obj = make_round()
+    with pytest.raises(ValidationError) as excinfo:
+        rounds.round_update(
+            actor=officer_user,
+            round=round_obj,
+            status="awarded",
+            bid_deadline=round_obj.opening_at,
+        )
+    assert excinfo.value.message_dict == {
+        "bid_deadline": ["This field cannot be changed here."],
+        "status": ["This field cannot be changed here."],
+    }
+    assert TenderRound.objects.get(pk=round_obj.pk).status == Status.DRAFT
