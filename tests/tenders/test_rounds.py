@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import itertools
+import threading
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,9 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.db import connection
 
+from audit import journal
 from audit.models import Entry
 from stations import roles
 from stations.models import Unit
@@ -734,3 +737,32 @@ def test_round_update_refuses_the_status_and_the_schedule(clock, officer_user):
         "status": ["This field cannot be changed here."],
     }
     assert TenderRound.objects.get(pk=round_obj.pk).status == Status.DRAFT
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rounds_racing_for_one_unit_on_postgresql_get_it_once(on_postgres):
+    shared = available_unit()
+    contenders = [make_round() for _ in range(8)]
+    start = threading.Barrier(len(contenders))
+    outcomes = []
+
+    def claim(round_obj) -> None:
+        try:
+            start.wait()
+            add_lot(round_obj, units=[shared])
+            outcomes.append("added")
+        except ValidationError as exc:
+            outcomes.append(exc.message_dict["units"][0])
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=claim, args=(r,)) for r in contenders]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    winner = Lot.objects.get()
+    refusal = f"Unit {shared} is already in {winner}."
+    assert sorted(outcomes) == sorted(["added"] + [refusal] * (len(contenders) - 1))
+    assert journal.verify() is None
