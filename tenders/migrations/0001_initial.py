@@ -9,238 +9,815 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stations', '0002_catalogue_and_roles'),
+        ("stations", "0002_catalogue_and_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Merchant',
+            name="Merchant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='company name')),
-                ('credit_code', models.CharField(help_text='统一社会信用代码: 18 characters with its GB 32100 check character.', max_length=18, unique=True, validators=[tenders.credit_code.validate_credit_code], verbose_name='unified social credit code')),
-                ('legal_form', models.CharField(choices=[('company', 'Company'), ('individual', 'Individual business (个体工商户)'), ('other', 'Other')], max_length=16, verbose_name='legal form')),
-                ('registered_capital', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='registered capital (CNY)')),
-                ('founded_on', models.DateField(verbose_name='founded on')),
-                ('operation_mode', models.CharField(choices=[('direct', 'Operated directly by the brand'), ('franchise', 'Franchise')], max_length=16, verbose_name='operation mode')),
-                ('store_count', models.PositiveIntegerField(default=0, verbose_name='stores operated')),
-                ('customer_rating', models.DecimalField(blank=True, decimal_places=2, max_digits=3, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('5'))], verbose_name='customer rating (0–5)')),
-                ('contact_name', models.CharField(blank=True, max_length=64, verbose_name='contact person')),
-                ('contact_phone', models.CharField(blank=True, max_length=32, verbose_name='contact phone')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='registered at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="company name")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        help_text="统一社会信用代码: 18 characters with its GB 32100 check character.",
+                        max_length=18,
+                        unique=True,
+                        validators=[tenders.credit_code.validate_credit_code],
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                (
+                    "legal_form",
+                    models.CharField(
+                        choices=[
+                            ("company", "Company"),
+                            ("individual", "Individual business (个体工商户)"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="legal form",
+                    ),
+                ),
+                (
+                    "registered_capital",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="registered capital (CNY)",
+                    ),
+                ),
+                ("founded_on", models.DateField(verbose_name="founded on")),
+                (
+                    "operation_mode",
+                    models.CharField(
+                        choices=[
+                            ("direct", "Operated directly by the brand"),
+                            ("franchise", "Franchise"),
+                        ],
+                        max_length=16,
+                        verbose_name="operation mode",
+                    ),
+                ),
+                (
+                    "store_count",
+                    models.PositiveIntegerField(default=0, verbose_name="stores operated"),
+                ),
+                (
+                    "customer_rating",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=3,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("5")),
+                        ],
+                        verbose_name="customer rating (0–5)",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=64, verbose_name="contact person"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="contact phone"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="registered at"),
+                ),
             ],
             options={
-                'verbose_name': 'merchant',
-                'verbose_name_plural': 'merchants',
-                'ordering': ['name'],
-                'permissions': [('act_for_merchant', 'Can act for this merchant')],
+                "verbose_name": "merchant",
+                "verbose_name_plural": "merchants",
+                "ordering": ["name"],
+                "permissions": [("act_for_merchant", "Can act for this merchant")],
             },
         ),
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=100, verbose_name='Chinese name')),
-                ('name_en', models.CharField(blank=True, max_length=100, verbose_name='English name')),
-                ('business_types', models.ManyToManyField(blank=True, related_name='brands', to='stations.businesscategory', verbose_name='business types')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='brands', to='tenders.merchant', verbose_name='merchant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=100, verbose_name="Chinese name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=100, verbose_name="English name"),
+                ),
+                (
+                    "business_types",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="brands",
+                        to="stations.businesscategory",
+                        verbose_name="business types",
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="brands",
+                        to="tenders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'brand',
-                'verbose_name_plural': 'brands',
-                'ordering': ['name_zh'],
+                "verbose_name": "brand",
+                "verbose_name_plural": "brands",
+                "ordering": ["name_zh"],
             },
         ),
         migrations.CreateModel(
-            name='TenderRound',
+            name="TenderRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='round number')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('applications_closed', 'Applications closed'), ('bidding_closed', 'Bidding closed'), ('opened', 'Bids opened'), ('scored', 'Scored'), ('publicity', 'Result in publicity'), ('awarded', 'Awarded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='draft', editable=False, max_length=24, verbose_name='status')),
-                ('publication_at', models.DateTimeField(verbose_name='publication')),
-                ('application_opens_at', models.DateTimeField(verbose_name='applications open')),
-                ('application_closes_at', models.DateTimeField(verbose_name='applications close')),
-                ('bid_deadline', models.DateTimeField(verbose_name='bid deadline')),
-                ('opening_at', models.DateTimeField(verbose_name='opening')),
-                ('publicity_days', models.PositiveSmallIntegerField(default=3, verbose_name='publicity period (days)')),
-                ('publicity_ends_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='publicity ends')),
-                ('min_members_per_lot', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(3)], verbose_name='committee members needed per lot')),
-                ('min_registered_capital', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='minimum registered capital (CNY)')),
-                ('min_years_in_business', models.PositiveSmallIntegerField(default=0, verbose_name='minimum years in business')),
-                ('min_store_count', models.PositiveIntegerField(default=0, verbose_name='minimum stores operated')),
-                ('company_only', models.BooleanField(default=True, verbose_name='companies only (no individual businesses)')),
-                ('direct_only', models.BooleanField(default=True, verbose_name='brands operating directly only')),
-                ('no_credit_bar', models.BooleanField(default=True, verbose_name='no credit bar in force')),
-                ('min_customer_rating', models.DecimalField(blank=True, decimal_places=2, max_digits=3, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('5'))], verbose_name='minimum customer rating')),
-                ('wrapped_key', models.BinaryField(verbose_name='wrapped round key')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(max_length=32, unique=True, verbose_name="round number"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("applications_closed", "Applications closed"),
+                            ("bidding_closed", "Bidding closed"),
+                            ("opened", "Bids opened"),
+                            ("scored", "Scored"),
+                            ("publicity", "Result in publicity"),
+                            ("awarded", "Awarded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        editable=False,
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                ("publication_at", models.DateTimeField(verbose_name="publication")),
+                ("application_opens_at", models.DateTimeField(verbose_name="applications open")),
+                ("application_closes_at", models.DateTimeField(verbose_name="applications close")),
+                ("bid_deadline", models.DateTimeField(verbose_name="bid deadline")),
+                ("opening_at", models.DateTimeField(verbose_name="opening")),
+                (
+                    "publicity_days",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="publicity period (days)"
+                    ),
+                ),
+                (
+                    "publicity_ends_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="publicity ends"
+                    ),
+                ),
+                (
+                    "min_members_per_lot",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[django.core.validators.MinValueValidator(3)],
+                        verbose_name="committee members needed per lot",
+                    ),
+                ),
+                (
+                    "min_registered_capital",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="minimum registered capital (CNY)",
+                    ),
+                ),
+                (
+                    "min_years_in_business",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="minimum years in business"
+                    ),
+                ),
+                (
+                    "min_store_count",
+                    models.PositiveIntegerField(default=0, verbose_name="minimum stores operated"),
+                ),
+                (
+                    "company_only",
+                    models.BooleanField(
+                        default=True, verbose_name="companies only (no individual businesses)"
+                    ),
+                ),
+                (
+                    "direct_only",
+                    models.BooleanField(
+                        default=True, verbose_name="brands operating directly only"
+                    ),
+                ),
+                (
+                    "no_credit_bar",
+                    models.BooleanField(default=True, verbose_name="no credit bar in force"),
+                ),
+                (
+                    "min_customer_rating",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=3,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("5")),
+                        ],
+                        verbose_name="minimum customer rating",
+                    ),
+                ),
+                ("wrapped_key", models.BinaryField(verbose_name="wrapped round key")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tender round',
-                'verbose_name_plural': 'tender rounds',
-                'ordering': ['-publication_at', 'code'],
-                'permissions': [('run_round', 'Can run tender rounds (schedule, lots, documents, applications)'), ('view_reserve_price', 'Can see reserve prices before the result'), ('confirm_opening', 'Can confirm the opening of sealed bids')],
+                "verbose_name": "tender round",
+                "verbose_name_plural": "tender rounds",
+                "ordering": ["-publication_at", "code"],
+                "permissions": [
+                    (
+                        "run_round",
+                        "Can run tender rounds (schedule, lots, documents, applications)",
+                    ),
+                    ("view_reserve_price", "Can see reserve prices before the result"),
+                    ("confirm_opening", "Can confirm the opening of sealed bids"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RoundDocument',
+            name="RoundDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('notice', 'Tender notice (招租公告)'), ('tender_book', 'Tender book (招租书)'), ('contract_terms', 'Main contract terms (合同主要条款)')], max_length=16, verbose_name='kind')),
-                ('version', models.PositiveSmallIntegerField(editable=False, verbose_name='version')),
-                ('file', models.FileField(upload_to='tender-documents/%Y/', verbose_name='file')),
-                ('sha256', models.CharField(editable=False, max_length=64, verbose_name='SHA-256')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='what changed')),
-                ('uploaded_at', models.DateTimeField(editable=False, verbose_name='uploaded at')),
-                ('uploaded_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='tenders.tenderround', verbose_name='round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("notice", "Tender notice (招租公告)"),
+                            ("tender_book", "Tender book (招租书)"),
+                            ("contract_terms", "Main contract terms (合同主要条款)"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveSmallIntegerField(editable=False, verbose_name="version"),
+                ),
+                ("file", models.FileField(upload_to="tender-documents/%Y/", verbose_name="file")),
+                (
+                    "sha256",
+                    models.CharField(editable=False, max_length=64, verbose_name="SHA-256"),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=255, verbose_name="what changed"),
+                ),
+                ("uploaded_at", models.DateTimeField(editable=False, verbose_name="uploaded at")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="tenders.tenderround",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'round document',
-                'verbose_name_plural': 'round documents',
-                'ordering': ['round', 'kind', '-version'],
+                "verbose_name": "round document",
+                "verbose_name_plural": "round documents",
+                "ordering": ["round", "kind", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Lot',
+            name="Lot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='lot number')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('term_months', models.PositiveSmallIntegerField(verbose_name='lease term (months)')),
-                ('reserve_annual_rent', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='reserve annual rent (CNY)')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('failed', 'Failed'), ('awarded', 'Awarded')], default='open', editable=False, max_length=16, verbose_name='status')),
-                ('business_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='stations.businesscategory', verbose_name='business type')),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lots', to='stations.station', verbose_name='station')),
-                ('units', models.ManyToManyField(related_name='lots', to='stations.unit', verbose_name='units')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lots', to='tenders.tenderround', verbose_name='round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="lot number")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "term_months",
+                    models.PositiveSmallIntegerField(verbose_name="lease term (months)"),
+                ),
+                (
+                    "reserve_annual_rent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                        verbose_name="reserve annual rent (CNY)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("failed", "Failed"), ("awarded", "Awarded")],
+                        default="open",
+                        editable=False,
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "business_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lots",
+                        to="stations.businesscategory",
+                        verbose_name="business type",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lots",
+                        to="stations.station",
+                        verbose_name="station",
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        related_name="lots", to="stations.unit", verbose_name="units"
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lots",
+                        to="tenders.tenderround",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lot',
-                'verbose_name_plural': 'lots',
-                'ordering': ['round', 'number'],
+                "verbose_name": "lot",
+                "verbose_name_plural": "lots",
+                "ordering": ["round", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('price', 'Price (offer ÷ best valid offer × weight)'), ('registered_capital', 'Registered capital (tiers)'), ('track_record', 'Track record: stores operated (tiers)'), ('subjective', 'Scored by each committee member')], max_length=24, verbose_name='kind')),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='weight (points)')),
-                ('tiers', models.JSONField(blank=True, default=list, verbose_name='tiers')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='tenders.tenderround', verbose_name='round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("price", "Price (offer ÷ best valid offer × weight)"),
+                            ("registered_capital", "Registered capital (tiers)"),
+                            ("track_record", "Track record: stores operated (tiers)"),
+                            ("subjective", "Scored by each committee member"),
+                        ],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="weight (points)",
+                    ),
+                ),
+                ("tiers", models.JSONField(blank=True, default=list, verbose_name="tiers")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="tenders.tenderround",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'criterion',
-                'verbose_name_plural': 'criteria',
-                'ordering': ['round', 'sort_order', 'pk'],
+                "verbose_name": "criterion",
+                "verbose_name_plural": "criteria",
+                "ordering": ["round", "sort_order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Awaiting the officer'), ('admitted', 'Admitted'), ('refused', 'Refused')], default='pending', editable=False, max_length=16, verbose_name='status')),
-                ('checks', models.JSONField(default=list, editable=False, verbose_name='threshold checks')),
-                ('submitted_at', models.DateTimeField(editable=False, verbose_name='submitted at')),
-                ('decided_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='decided at')),
-                ('decision_reason', models.TextField(blank=True, editable=False, verbose_name='reason for the decision')),
-                ('overridden', models.BooleanField(default=False, editable=False, verbose_name='decided against the automatic checks')),
-                ('decided_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lots', models.ManyToManyField(related_name='applications', to='tenders.lot', verbose_name='lots')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='tenders.merchant', verbose_name='merchant')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='applications', to='tenders.tenderround', verbose_name='round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting the officer"),
+                            ("admitted", "Admitted"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        editable=False,
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "checks",
+                    models.JSONField(
+                        default=list, editable=False, verbose_name="threshold checks"
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(editable=False, verbose_name="submitted at"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="decided at"
+                    ),
+                ),
+                (
+                    "decision_reason",
+                    models.TextField(
+                        blank=True, editable=False, verbose_name="reason for the decision"
+                    ),
+                ),
+                (
+                    "overridden",
+                    models.BooleanField(
+                        default=False,
+                        editable=False,
+                        verbose_name="decided against the automatic checks",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lots",
+                    models.ManyToManyField(
+                        related_name="applications", to="tenders.lot", verbose_name="lots"
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="tenders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="applications",
+                        to="tenders.tenderround",
+                        verbose_name="round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'application',
-                'verbose_name_plural': 'applications',
-                'ordering': ['round', 'submitted_at'],
+                "verbose_name": "application",
+                "verbose_name_plural": "applications",
+                "ordering": ["round", "submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='Demand',
+            name="Demand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tiers', models.JSONField(blank=True, default=list, help_text='Station tiers, if any.', verbose_name='preferred tiers')),
-                ('location_wish', models.CharField(blank=True, max_length=255, verbose_name='location wish')),
-                ('area_min_m2', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='area from (m²)')),
-                ('area_max_m2', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='area to (m²)')),
-                ('power_kw', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8, verbose_name='power needed (kW)')),
-                ('floor_sockets', models.PositiveSmallIntegerField(default=0, verbose_name='floor sockets needed')),
-                ('needs_water', models.BooleanField(default=False, verbose_name='needs water supply')),
-                ('needs_drainage', models.BooleanField(default=False, verbose_name='needs drainage')),
-                ('needs_exhaust', models.BooleanField(default=False, verbose_name='needs exhaust')),
-                ('intended_rent_m2_month', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='intended rent (CNY per m² per month)')),
-                ('lease_mode', models.CharField(choices=[('fixed', 'Fixed rent'), ('turnover', 'Turnover share'), ('both', 'Fixed rent and turnover share')], max_length=16, verbose_name='lease mode')),
-                ('term_months', models.PositiveSmallIntegerField(verbose_name='term (months)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('brand', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='demands', to='tenders.brand', verbose_name='brand')),
-                ('business_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='demands', to='stations.businesscategory', verbose_name='business type')),
-                ('stations', models.ManyToManyField(blank=True, related_name='demands', to='stations.station', verbose_name='preferred stations')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demands', to='tenders.merchant', verbose_name='merchant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tiers",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Station tiers, if any.",
+                        verbose_name="preferred tiers",
+                    ),
+                ),
+                (
+                    "location_wish",
+                    models.CharField(blank=True, max_length=255, verbose_name="location wish"),
+                ),
+                (
+                    "area_min_m2",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=10, verbose_name="area from (m²)"
+                    ),
+                ),
+                (
+                    "area_max_m2",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=10, verbose_name="area to (m²)"
+                    ),
+                ),
+                (
+                    "power_kw",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=8,
+                        verbose_name="power needed (kW)",
+                    ),
+                ),
+                (
+                    "floor_sockets",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="floor sockets needed"
+                    ),
+                ),
+                (
+                    "needs_water",
+                    models.BooleanField(default=False, verbose_name="needs water supply"),
+                ),
+                (
+                    "needs_drainage",
+                    models.BooleanField(default=False, verbose_name="needs drainage"),
+                ),
+                (
+                    "needs_exhaust",
+                    models.BooleanField(default=False, verbose_name="needs exhaust"),
+                ),
+                (
+                    "intended_rent_m2_month",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        verbose_name="intended rent (CNY per m² per month)",
+                    ),
+                ),
+                (
+                    "lease_mode",
+                    models.CharField(
+                        choices=[
+                            ("fixed", "Fixed rent"),
+                            ("turnover", "Turnover share"),
+                            ("both", "Fixed rent and turnover share"),
+                        ],
+                        max_length=16,
+                        verbose_name="lease mode",
+                    ),
+                ),
+                ("term_months", models.PositiveSmallIntegerField(verbose_name="term (months)")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
+                ),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="demands",
+                        to="tenders.brand",
+                        verbose_name="brand",
+                    ),
+                ),
+                (
+                    "business_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="demands",
+                        to="stations.businesscategory",
+                        verbose_name="business type",
+                    ),
+                ),
+                (
+                    "stations",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="demands",
+                        to="stations.station",
+                        verbose_name="preferred stations",
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demands",
+                        to="tenders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'demand',
-                'verbose_name_plural': 'demands',
-                'ordering': ['merchant', '-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('area_min_m2__gt', 0), ('area_max_m2__gte', models.F('area_min_m2'))), name='demand_area_range'), models.CheckConstraint(condition=models.Q(('intended_rent_m2_month__gte', 0)), name='demand_rent_nonneg')],
+                "verbose_name": "demand",
+                "verbose_name_plural": "demands",
+                "ordering": ["merchant", "-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("area_min_m2__gt", 0), ("area_max_m2__gte", models.F("area_min_m2"))
+                        ),
+                        name="demand_area_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("intended_rent_m2_month__gte", 0)),
+                        name="demand_rent_nonneg",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CreditRecord',
+            name="CreditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('blacklist', 'Blacklist (bars tendering)'), ('warning', 'Warning'), ('commendation', 'Commendation')], max_length=16, verbose_name='kind')),
-                ('source', models.CharField(max_length=200, verbose_name='source')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='expires on')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='credit_records', to='tenders.merchant', verbose_name='merchant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("blacklist", "Blacklist (bars tendering)"),
+                            ("warning", "Warning"),
+                            ("commendation", "Commendation"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("source", models.CharField(max_length=200, verbose_name="source")),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="expires on")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="credit_records",
+                        to="tenders.merchant",
+                        verbose_name="merchant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'credit record',
-                'verbose_name_plural': 'credit records',
-                'ordering': ['merchant', '-recorded_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gte', models.F('recorded_on')), _connector='OR'), name='credit_expiry_after_record')],
+                "verbose_name": "credit record",
+                "verbose_name_plural": "credit records",
+                "ordering": ["merchant", "-recorded_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("expires_on__isnull", True),
+                            ("expires_on__gte", models.F("recorded_on")),
+                            _connector="OR",
+                        ),
+                        name="credit_expiry_after_record",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='brand',
-            constraint=models.UniqueConstraint(fields=('merchant', 'name_zh'), name='brand_unique_name'),
+            model_name="brand",
+            constraint=models.UniqueConstraint(
+                fields=("merchant", "name_zh"), name="brand_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tenderround',
-            constraint=models.CheckConstraint(condition=models.Q(('application_opens_at__gte', models.F('publication_at')), ('application_closes_at__gt', models.F('application_opens_at')), ('bid_deadline__gte', models.F('application_closes_at')), ('opening_at__gte', models.F('bid_deadline'))), name='round_schedule_in_order'),
+            model_name="tenderround",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("application_opens_at__gte", models.F("publication_at")),
+                    ("application_closes_at__gt", models.F("application_opens_at")),
+                    ("bid_deadline__gte", models.F("application_closes_at")),
+                    ("opening_at__gte", models.F("bid_deadline")),
+                ),
+                name="round_schedule_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rounddocument',
-            constraint=models.UniqueConstraint(fields=('round', 'kind', 'version'), name='round_document_unique_version'),
+            model_name="rounddocument",
+            constraint=models.UniqueConstraint(
+                fields=("round", "kind", "version"), name="round_document_unique_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.UniqueConstraint(fields=('round', 'number'), name='lot_unique_number'),
+            model_name="lot",
+            constraint=models.UniqueConstraint(
+                fields=("round", "number"), name="lot_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('reserve_annual_rent__gt', 0)), name='lot_reserve_positive'),
+            model_name="lot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reserve_annual_rent__gt", 0)), name="lot_reserve_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.UniqueConstraint(fields=('round', 'name'), name='criterion_unique_name'),
+            model_name="criterion",
+            constraint=models.UniqueConstraint(
+                fields=("round", "name"), name="criterion_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(fields=('round', 'merchant'), name='application_once_per_round'),
+            model_name="application",
+            constraint=models.UniqueConstraint(
+                fields=("round", "merchant"), name="application_once_per_round"
+            ),
         ),
     ]
