@@ -161,7 +161,7 @@ def demands_import(*, actor, file, filename: str) -> DemandImportResult:
                     "target": demand,
                     "after": {
                         "merchant": demand.merchant_id,
-                        "business_type": check.type_codes[demand.business_type_id],
+                        "business_type": demand.business_type.code,
                         "area_min_m2": demand.area_min_m2,
                         "area_max_m2": demand.area_max_m2,
                         "stations": stations_of.get(position, []),
@@ -336,9 +336,9 @@ class _Validation:
             raise ImportInvalid(self.errors)
         demands = [
             Demand(
-                merchant_id=int(merchant_ids[i]),
+                merchant=self.merchants[int(merchant_ids[i])],
                 brand_id=None if pd.isna(brand_ids[i]) else int(brand_ids[i]),
-                business_type_id=int(type_ids[i]),
+                business_type=self.categories[int(type_ids[i])],
                 tiers=tiers[i],
                 location_wish=location.iat[i],
                 area_min_m2=area_min[i],
@@ -362,9 +362,12 @@ class _Validation:
         codes = self.rows["credit_code"].str.upper()
         self.fault(codes == "", "credit_code", _("is empty"))
         wanted = [c for c in codes.unique() if c]
-        found = dict(
-            Merchant.objects.filter(credit_code__in=wanted).values_list("credit_code", "pk")
-        )
+        # Whole objects, kept for the journal's description of each demand (merchant · type).
+        self.merchants = {
+            m.pk: m
+            for m in Merchant.objects.filter(credit_code__in=wanted).only("credit_code", "name")
+        }
+        found = {m.credit_code: pk for pk, m in self.merchants.items()}
         if not is_tender_officer(self.actor):
             allowed = set(
                 get_objects_for_user(
@@ -417,10 +420,9 @@ class _Validation:
 
     def _business_types(self) -> np.ndarray:
         codes = self.rows["business_type"]
-        categories = list(BusinessCategory.objects.values_list("code", "pk", "parent_id"))
-        self.type_codes = {pk: code for code, pk, _parent in categories}
-        types = {code: pk for code, pk, parent in categories if parent is not None}
-        classes = {code for code, _pk, parent in categories if parent is None}
+        self.categories = {c.pk: c for c in BusinessCategory.objects.all()}
+        types = {c.code: pk for pk, c in self.categories.items() if c.parent_id is not None}
+        classes = {c.code for c in self.categories.values() if c.parent_id is None}
         self.fault(codes == "", "business_type", _("is empty"))
         self.fault(
             codes.isin(classes),
