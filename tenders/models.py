@@ -493,3 +493,164 @@ class Application(models.Model):
     @property
     def passed_all_checks(self) -> bool:
         return all(check["passed"] for check in self.checks)
+
+
+# --- sealed bids and the opening ----------------------------------------------------------
+
+
+class Bid(models.Model):
+    """A sealed bid: the offer, proposal and document digests, encrypted under the round key.
+
+    No readable amount is stored: ``sealed`` holds the AES-GCM sealed canonical JSON and
+    ``digest`` the SHA-256 of exactly those bytes, as given on the merchant's receipt. A new
+    bid replaces the merchant's active bid for the lot; earlier rows keep their content.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REPLACED = "replaced", _("Replaced by a later bid")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.PROTECT, related_name="bids", verbose_name=_("round")
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot")
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="bids", verbose_name=_("merchant")
+    )
+    version = models.PositiveIntegerField(_("version"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, editable=False
+    )
+    received_at = models.DateTimeField(_("received at (server time)"), editable=False)
+    receipt_number = models.CharField(
+        _("receipt number"), max_length=64, unique=True, editable=False
+    )
+    digest = models.CharField(_("SHA-256 of the sealed bid"), max_length=64, editable=False)
+    sealed = models.BinaryField(_("sealed bid"), editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["round", "lot", "merchant", "version"]
+        verbose_name = _("sealed bid")
+        verbose_name_plural = _("sealed bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lot", "merchant", "version"], name="bid_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["lot", "merchant"],
+                condition=models.Q(status="active"),
+                name="bid_one_active_per_lot_merchant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('bid')} {self.receipt_number}"
+
+
+class BidDocument(models.Model):
+    """A document uploaded with a bid, sealed like the bid; ``digest`` is of the sealed bytes."""
+
+    bid = models.ForeignKey(
+        Bid, on_delete=models.PROTECT, related_name="documents", verbose_name=_("bid")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), editable=False)
+    file_name = models.CharField(_("file name"), max_length=255, editable=False)
+    sealed = models.BinaryField(_("sealed document"), editable=False)
+    digest = models.CharField(_("SHA-256 of the sealed document"), max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["bid", "position"]
+        verbose_name = _("bid document")
+        verbose_name_plural = _("bid documents")
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "position"], name="bid_document_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class OpeningConfirmation(models.Model):
+    """One authorised person's confirmation that a round's bids may be opened."""
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", _("Leasing officer")
+        INSPECTOR = "inspector", _("Discipline inspector")
+
+    round = models.ForeignKey(
+        TenderRound,
+        on_delete=models.PROTECT,
+        related_name="opening_confirmations",
+        verbose_name=_("round"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), editable=False)
+
+    class Meta:
+        ordering = ["round", "confirmed_at"]
+        verbose_name = _("opening confirmation")
+        verbose_name_plural = _("opening confirmations")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.round.code} · {self.get_role_display()} · {self.confirmed_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class Opening(models.Model):
+    """The opening of a round's sealed bids and its record (bidders, offers, validity)."""
+
+    round = models.OneToOneField(
+        TenderRound, on_delete=models.PROTECT, related_name="opening", verbose_name=_("round")
+    )
+    opened_at = models.DateTimeField(_("opened at"), editable=False)
+    record = models.JSONField(_("opening record"), default=dict, editable=False)
+
+    class Meta:
+        verbose_name = _("opening")
+        verbose_name_plural = _("openings")
+
+    def __str__(self) -> str:
+        return f"{_('opening of')} {self.round.code}"
+
+
+class OpenedBid(models.Model):
+    """What a sealed bid held, written only by the opening, with its validity."""
+
+    bid = models.OneToOneField(
+        Bid, on_delete=models.PROTECT, related_name="opened", verbose_name=_("bid")
+    )
+    opening = models.ForeignKey(
+        Opening, on_delete=models.PROTECT, related_name="bids", verbose_name=_("opening")
+    )
+    # Empty when the sealed bid could not be read (altered or broken).
+    annual_rent = models.DecimalField(
+        _("offered annual rent (CNY)"), **MONEY, null=True, blank=True, editable=False
+    )
+    proposal = models.TextField(_("proposal"), blank=True, editable=False)
+    is_valid = models.BooleanField(_("valid"), editable=False)
+    invalid_reason = models.CharField(
+        _("why it is invalid"), max_length=255, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["bid"]
+        verbose_name = _("opened bid")
+        verbose_name_plural = _("opened bids")
+
+    def __str__(self) -> str:
+        return f"{_('opened')} {self.bid}"
