@@ -324,8 +324,9 @@ class _Validation:
             name: self._flags(name) for name in ("needs_water", "needs_drainage", "needs_exhaust")
         }
         lease_mode = self.rows["lease_mode"].str.lower()
+        self.fault(lease_mode == "", "lease_mode", _("is empty"))
         self.fault(
-            ~lease_mode.isin(LEASE_MODES),
+            (lease_mode != "") & ~lease_mode.isin(LEASE_MODES),
             "lease_mode",
             lambda value: (
                 _("“%(value)s” is not a lease mode; use one of: %(modes)s")

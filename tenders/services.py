@@ -511,7 +511,7 @@ def demand_create(
 def demand_update(*, actor, demand: Demand, **changes) -> Demand:
     """Change an active demand; ``stations`` replaces the preferred stations."""
     demand = (
-        Demand.objects.select_for_update()
+        Demand.objects.select_for_update(of=("self",))
         .select_related("merchant", "business_type", "brand")
         .get(pk=demand.pk)
     )
@@ -551,7 +551,9 @@ def demand_update(*, actor, demand: Demand, **changes) -> Demand:
 @transaction.atomic
 def demand_withdraw(*, actor, demand: Demand, reason: str = "") -> Demand:
     """Withdraw a demand: it stays on record, inactive, and no longer matches any unit."""
-    demand = Demand.objects.select_for_update().select_related("merchant").get(pk=demand.pk)
+    demand = (
+        Demand.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=demand.pk)
+    )
     ensure_can_act_for(actor, demand.merchant)
     if not demand.is_active:
         raise ValidationError({"is_active": _("This demand is already withdrawn.")})

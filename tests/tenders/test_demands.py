@@ -467,7 +467,7 @@ def test_every_bad_row_is_listed_and_a_good_row_is_not_saved_either(mcd):
     assert errors == [
         "Row 3, column term_months: 0 is out of range (1 to 32767)",
         "Row 5, column business_type: “casino” is not a business type",
-        "Row 5, column lease_mode: “” is not a lease mode; use one of: fixed, turnover, both",
+        "Row 5, column lease_mode: is empty",
     ]
 
 
