@@ -578,3 +578,17 @@ def test_the_import_command_lists_every_fault(mcd, tmp_path):
     assert "Row 2, column term_months" in err.getvalue()
     assert "Row 3, column lease_mode" in err.getvalue()
     assert not Demand.objects.exists()
+
+
+def test_a_failure_while_writing_leaves_no_demand_and_no_journal(mcd, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("tenders.demands_io.audit.record_many", broken)
+
+    with pytest.raises(RuntimeError):
+        import_rows([good_row(), good_row()])
+
+    assert not Demand.objects.exists()
+    assert not Demand.stations.through.objects.exists()
+    assert not Entry.objects.exists()

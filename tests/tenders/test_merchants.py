@@ -547,3 +547,25 @@ def test_a_member_of_two_merchants_sees_both():
 
 def test_check_character_helper_makes_valid_codes():
     assert services.normalise_credit_code(with_check_character("91350100M000100Y4")) == CODE
+
+
+def test_an_inactive_user_cannot_be_made_a_member():
+    merchant = MerchantFactory()
+    former = UserFactory(is_active=False)
+
+    with pytest.raises(ValidationError) as exc:
+        services.merchant_add_member(actor=tender_officer(), merchant=merchant, user=former)
+
+    assert exc.value.message_dict == {"user": [f"User {former} is inactive."]}
+    assert not former.groups.exists()
+    assert journal_count() == 0
+
+
+def test_a_brand_of_an_unknown_type_is_refused():
+    merchant = MerchantFactory()
+
+    with pytest.raises(ValidationError) as exc:
+        services.brand_add(actor=None, merchant=merchant, name_zh="某品牌", business_types=["zoo"])
+
+    assert exc.value.message_dict == {"business_types": ["“zoo” is not a business type."]}
+    assert not Brand.objects.exists()
