@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
@@ -121,7 +122,7 @@ def _clean_merchant(merchant: Merchant) -> None:
     )
     if merchant.customer_rating not in (None, ""):
         merchant.customer_rating = _decimal(merchant.customer_rating, field_name="customer_rating")
-    if isinstance(merchant.founded_on, dt.date) and merchant.founded_on > dt.date.today():
+    if isinstance(merchant.founded_on, dt.date) and merchant.founded_on > timezone.localdate():
         raise ValidationError({"founded_on": _("The founding date cannot be in the future.")})
     _full_clean(merchant, exclude=["credit_code"])
 

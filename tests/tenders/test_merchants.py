@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from audit.models import Entry
 from stations import roles
@@ -158,7 +159,7 @@ def test_a_credit_code_already_registered_is_refused_naming_it():
             "Ensure this value is greater than or equal to 0.",
         ),
         (
-            {"founded_on": dt.date.today() + dt.timedelta(days=1)},
+            {"founded_on": timezone.localdate() + dt.timedelta(days=1)},
             "founded_on",
             "The founding date cannot be in the future.",
         ),
