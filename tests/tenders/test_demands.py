@@ -592,3 +592,18 @@ def test_a_failure_while_writing_leaves_no_demand_and_no_journal(mcd, monkeypatc
     assert not Demand.objects.exists()
     assert not Demand.stations.through.objects.exists()
     assert not Entry.objects.exists()
+
+
+def test_the_import_runs_as_many_queries_for_30_rows_as_for_3(mcd):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = tender_officer()
+    counts = []
+    for n in (3, 30):
+        with CaptureQueriesContext(connection) as queries:
+            import_rows([good_row() for _ in range(n)], actor=officer)
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert Demand.objects.count() == 33
