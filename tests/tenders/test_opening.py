@@ -12,6 +12,7 @@ from django.db import connection
 
 from audit.models import Entry
 from stations import roles
+from tenders import rounds
 from tenders.bids import bid_read, bid_withdraw
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, TenderRound
 from tenders.opening import opening_confirm, opening_record_for
@@ -183,9 +184,9 @@ def test_an_opened_round_takes_no_more_confirmations(sealed, officer, inspector)
 # --- the opening --------------------------------------------------------------------------
 
 
-def _open(sealed, officer, inspector):
-    opening_confirm(actor=officer, round=sealed["round"])
-    return opening_confirm(actor=inspector, round=sealed["round"]).opening
+def _open(sealed, first, second):
+    opening_confirm(actor=first, round=sealed["round"])
+    return opening_confirm(actor=second, round=sealed["round"]).opening
 
 
 def test_an_officer_and_an_inspector_open_decrypt_and_check_the_reserve(
@@ -302,3 +303,41 @@ def test_after_the_opening_a_bidder_reads_an_opened_bid_and_it_is_journaled(
     with pytest.raises(PermissionDenied):
         bid_read(actor=merchant_user(MerchantFactory()), bid=target)
     assert Entry.objects.filter(action="bid.read_refused").count() == 1
+
+
+def test_a_document_altered_in_sql_makes_its_bid_invalid(sealed, officer, inspector):
+    target = Bid.objects.get(merchant=sealed["merchants"]["d"], status=Bid.Status.ACTIVE)
+    document = target.documents.get()
+    altered = bytearray(bytes(document.sealed))
+    altered[-3] ^= 0x80
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenders_biddocument SET sealed = %s WHERE id = %s",
+            [bytes(altered), document.pk],
+        )
+    _open(sealed, officer, inspector)
+    opened = OpenedBid.objects.get(bid=target)
+    assert (opened.is_valid, opened.invalid_reason) == (
+        False,
+        "Document plan.pdf does not match its digest.",
+    )
+    assert Entry.objects.filter(action="opening.breach", target_id=str(target.pk)).exists()
+
+
+def test_a_round_whose_bidding_an_officer_closed_opens_from_there(sealed, officer, inspector):
+    rounds.round_close_applications(actor=officer, round=sealed["round"])
+    rounds.round_close_bidding(actor=officer, round=sealed["round"])
+    start = Entry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    _open(sealed, inspector, officer)
+    actions = list(
+        Entry.objects.filter(seq__gt=start).order_by("seq").values_list("action", flat=True)
+    )
+    assert actions == ["opening.confirm", "opening.confirm", "round.open", "opening.open"]
+    assert _status(sealed["round"]) == TenderRound.Status.OPENED
+
+
+def test_after_the_opening_an_officer_reads_a_bid_with_its_validity(sealed, officer, inspector):
+    _open(sealed, officer, inspector)
+    target = Bid.objects.get(merchant=sealed["merchants"]["b"], status=Bid.Status.ACTIVE)
+    opened = bid_read(actor=officer, bid=target)
+    assert (opened.annual_rent, opened.is_valid) == (Decimal("110000.00"), False)
