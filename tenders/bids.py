@@ -192,20 +192,11 @@ def bid_submit(
     version = (
         Bid.objects.filter(lot=lot, merchant=merchant).aggregate(n=Max("version"))["n"] or 0
     ) + 1
-    key = unwrap_round_key(bytes(round.wrapped_key), round_code=round.code)
-    sealed_documents = [
-        (
-            name,
-            sealed := seal(
-                key,
-                content,
-                aad=document_aad(round.code, lot.pk, merchant.pk, version, n),
-            ),
-            sha256_hex(content),
-            sha256_hex(sealed),
-        )
-        for n, (name, content) in enumerate(files, start=1)
-    ]
+    key = round_key(round)
+    sealed_documents = []  # (name, sealed bytes, SHA-256 of the content, SHA-256 of the seal)
+    for n, (name, content) in enumerate(files, start=1):
+        blob = seal(key, content, aad=document_aad(round.code, lot.pk, merchant.pk, version, n))
+        sealed_documents.append((name, blob, sha256_hex(content), sha256_hex(blob)))
     payload = {
         "annual_rent": f"{amount:.2f}",
         "proposal": proposal,
