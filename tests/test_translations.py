@@ -19,11 +19,12 @@ from audit.models import Entry
 from stations import services
 from stations.geometry import check_units
 from stations.models import BusinessCategory, Level, Unit, UtilityPoint, Zone
+from tenders.models import Merchant, RoundDocument, TenderRound
 from tests import factories
 from tests.stations.factories import StationFactory, cabinet, level, square
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("stations", "audit", "cms")
+APPS = ("stations", "audit", "cms", "tenders")
 
 # printf-style (%(name)s, %(area).4f, %s, %d) and str.format-style ({0}, {name}) placeholders.
 PRINTF = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +\-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
@@ -235,10 +236,20 @@ def test_model_names_and_choices_come_out_in_chinese():
         assert str(apps.get_app_config("cms").verbose_name) == "门户与后台"
 
 
+def test_tender_names_and_choices_come_out_in_chinese():
+    with translation.override("zh-hans"):
+        assert str(TenderRound._meta.verbose_name) == "招租轮次"
+        assert str(TenderRound.Status.AWARDED.label) == "已定标"
+        assert str(RoundDocument.Kind.NOTICE.label) == "招租公告"
+        assert str(Merchant.LegalForm.INDIVIDUAL.label) == "个体工商户"
+        assert str(Merchant._meta.get_field("credit_code").verbose_name) == "统一社会信用代码"
+
+
 def test_english_is_still_english():
     with translation.override("en"):
         assert str(Unit._meta.verbose_name) == "unit"
         assert str(Unit.Status.AVAILABLE.label) == "Available"
+        assert str(TenderRound._meta.verbose_name) == "tender round"
 
 
 def overlapping_squares() -> list[str]:
