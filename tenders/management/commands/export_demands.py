@@ -10,15 +10,17 @@ from tenders.models import Demand
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Export demands to an XLSX workbook, one row per demand in the import's columns; "
         "active ones only unless --all, optionally of one merchant (--merchant CREDIT_CODE)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="where to write the .xlsx file")
-        parser.add_argument("--merchant", help="only this merchant's demands (credit code)")
-        parser.add_argument("--all", action="store_true", help="include withdrawn demands as well")
+        parser.add_argument("path", help=_("where to write the .xlsx file"))
+        parser.add_argument("--merchant", help=_("only this merchant's demands (credit code)"))
+        parser.add_argument(
+            "--all", action="store_true", help=_("include withdrawn demands as well")
+        )
 
     def handle(self, *args, path: str, merchant: str | None, all: bool, **options):
         target = Path(path)

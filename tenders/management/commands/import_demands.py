@@ -10,14 +10,13 @@ from tenders.demands_io import COLUMNS, demands_import
 
 
 class Command(BaseCommand):
-    help = (
-        "Import demands from a CSV (UTF-8) or XLSX file with the columns "
-        + ", ".join(COLUMNS)
-        + ". One bad row rejects the whole file; every fault is listed."
-    )
+    help = _(
+        "Import demands from a CSV (UTF-8) or XLSX file with the columns %(columns)s. "
+        "One bad row rejects the whole file; every fault is listed."
+    ) % {"columns": ", ".join(COLUMNS)}
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="path of the CSV or XLSX file")
+        parser.add_argument("file", help=_("path of the CSV or XLSX file"))
 
     def handle(self, *args, file: str, **options):
         path = Path(file)
