@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from guardian.shortcuts import assign_perm
 
 from audit.models import Entry
 from stations import roles
@@ -352,3 +353,27 @@ def test_reading_a_sealed_bid_is_refused_for_everyone_and_journaled(setting):
     entries = _journal("bid.read_refused")
     assert [e.actor_id for e in entries] == [r.pk for r in readers]
     assert {e.target_id for e in entries} == {str(stored.pk)}
+
+
+def test_a_user_acting_for_two_applicants_must_say_which_bids(setting):
+    round_obj, lot1, _lot2, merchant, user = setting
+    other, _other_user = applicant(round_obj, [lot1])
+    assign_perm("tenders.act_for_merchant", user, other)
+    user = type(user).objects.get(pk=user.pk)
+    with pytest.raises(ValidationError) as refused:
+        bid(user, round_obj, lot1)
+    assert refused.value.message_dict == {
+        "merchant": ["You act for several applicants: say which merchant bids."]
+    }
+    receipt = bid(user, round_obj, lot1, merchant=other)
+    assert Bid.objects.get(receipt_number=receipt.receipt_number).merchant == other
+
+
+def test_a_lot_of_another_round_is_refused(setting, clock):
+    round_obj, _lot1, _lot2, _merchant, user = setting
+    elsewhere = bidding_round(clock).lots.get(number=1)
+    clock.move_to(BIDDING)
+    with pytest.raises(ValidationError) as refused:
+        bid(user, round_obj, elsewhere)
+    assert refused.value.message_dict == {"lot": [f"{elsewhere} is not a lot of this round."]}
+    assert not Bid.objects.exists()
