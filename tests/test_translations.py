@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import shapely
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
@@ -19,6 +20,7 @@ from audit.models import Entry
 from stations import services
 from stations.geometry import check_units
 from stations.models import BusinessCategory, Level, Unit, UtilityPoint, Zone
+from tenders.credit_code import validate_credit_code
 from tenders.models import Merchant, RoundDocument, TenderRound
 from tests import factories
 from tests.stations.factories import StationFactory, cabinet, level, square
@@ -243,6 +245,12 @@ def test_tender_names_and_choices_come_out_in_chinese():
         assert str(RoundDocument.Kind.NOTICE.label) == "招租公告"
         assert str(Merchant.LegalForm.INDIVIDUAL.label) == "个体工商户"
         assert str(Merchant._meta.get_field("credit_code").verbose_name) == "统一社会信用代码"
+
+
+def test_a_bad_credit_code_is_refused_in_chinese_with_the_code_and_its_length():
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        validate_credit_code("91110108")
+    assert refused.value.messages == ["统一社会信用代码 91110108 应为 18 位，而不是 8 位。"]
 
 
 def test_english_is_still_english():
