@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from audit import journal
 from audit.models import Entry
@@ -54,6 +55,8 @@ def test_100_bids_racing_the_deadline_none_lost_none_late_one_active_per_merchan
             # A merchant's two submissions are queued side by side: they race each other.
             merchant, user = bidders[n // 2]
             go.wait()
+            # The language is per thread: the suite's English does not reach the workers.
+            translation.activate("en")
             try:
                 receipt = bid_submit(
                     actor=user,
@@ -68,6 +71,7 @@ def test_100_bids_racing_the_deadline_none_lost_none_late_one_active_per_merchan
             except Exception as exc:  # a lost bid must show up, whatever went wrong
                 return merchant.pk, "error", repr(exc)
             finally:
+                translation.deactivate()
                 connection.close()
 
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
