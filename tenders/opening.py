@@ -72,14 +72,30 @@ def _move(actor, round: TenderRound, status: str, *, action: str, data=None) -> 
     )
 
 
-@transaction.atomic
 def opening_confirm(*, actor, round: TenderRound) -> Confirmed:
     """Record the actor's confirmation; the second of a valid pair opens the bids.
 
     Refused: before the deadline, for anyone but an officer or inspector, for a person whose
     confirmation is still standing, and for a second person of the same role while the first
-    one's confirmation stands. A confirmation older than 30 minutes has expired.
+    one's confirmation stands. A confirmation older than 30 minutes has expired. A refused
+    attempt is journaled (``opening.confirm_refused``) with the reason.
     """
+    try:
+        return _confirm(actor, round)
+    except (PermissionDenied, ValidationError) as refusal:
+        reasons = getattr(refusal, "messages", None) or [str(refusal)]
+        with transaction.atomic():
+            audit.record(
+                actor=actor,
+                action="opening.confirm_refused",
+                target=round,
+                data={"reasons": [str(reason) for reason in reasons]},
+            )
+        raise
+
+
+@transaction.atomic
+def _confirm(actor, round: TenderRound) -> Confirmed:
     round = TenderRound.objects.select_for_update().get(pk=round.pk)
     role = _role_of(actor)
     now = timezone.now()

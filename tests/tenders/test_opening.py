@@ -113,6 +113,8 @@ def test_the_same_person_twice_is_refused(sealed, clock, officer):
     ]
     assert OpeningConfirmation.objects.count() == 1
     _not_opened(sealed["round"])
+    (attempt,) = Entry.objects.filter(action="opening.confirm_refused")
+    assert (attempt.actor_id, attempt.data["reasons"]) == (officer.pk, refused.value.messages)
 
 
 def test_two_officers_do_not_open(sealed, officer):
@@ -148,6 +150,7 @@ def test_only_an_officer_or_an_inspector_confirms(sealed, user):
     with pytest.raises(PermissionDenied):
         opening_confirm(actor=user(), round=sealed["round"])
     assert not OpeningConfirmation.objects.exists()
+    assert Entry.objects.filter(action="opening.confirm_refused").count() == 1
 
 
 def test_confirmations_31_minutes_apart_do_not_open_the_older_one_has_expired(
