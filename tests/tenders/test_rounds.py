@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.utils import translation
 
 from audit import journal
 from audit.models import Entry
@@ -747,6 +748,8 @@ def test_rounds_racing_for_one_unit_on_postgresql_get_it_once(on_postgres):
     outcomes = []
 
     def claim(round_obj) -> None:
+        # The language is per thread: the suite's English does not reach the workers.
+        translation.activate("en")
         try:
             start.wait()
             add_lot(round_obj, units=[shared])
@@ -754,6 +757,7 @@ def test_rounds_racing_for_one_unit_on_postgresql_get_it_once(on_postgres):
         except ValidationError as exc:
             outcomes.append(exc.message_dict["units"][0])
         finally:
+            translation.deactivate()
             connection.close()
 
     workers = [threading.Thread(target=claim, args=(r,)) for r in contenders]
