@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import BusinessCategory, Station, Unit
@@ -387,7 +388,10 @@ class Lot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.round.code} · {_('lot')} {self.number}"
+        return gettext("%(round)s · lot %(number)s") % {
+            "round": self.round.code,
+            "number": self.number,
+        }
 
 
 class Criterion(models.Model):
@@ -555,7 +559,7 @@ class Bid(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('bid')} {self.receipt_number}"
+        return gettext("bid %(receipt)s") % {"receipt": self.receipt_number}
 
 
 class BidDocument(models.Model):
@@ -625,7 +629,7 @@ class Opening(models.Model):
         verbose_name_plural = _("openings")
 
     def __str__(self) -> str:
-        return f"{_('opening of')} {self.round.code}"
+        return gettext("opening of %(round)s") % {"round": self.round.code}
 
 
 class OpenedBid(models.Model):
@@ -653,4 +657,4 @@ class OpenedBid(models.Model):
         verbose_name_plural = _("opened bids")
 
     def __str__(self) -> str:
-        return f"{_('opened')} {self.bid}"
+        return gettext("opened %(bid)s") % {"bid": self.bid}
