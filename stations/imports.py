@@ -152,11 +152,16 @@ def units_import(*, actor, file, filename: str, dry_run: bool = False) -> Import
 # --- reading the file ---------------------------------------------------------------------
 
 
-def _file_error(message: str) -> ImportInvalid:
+def file_error(message: str) -> ImportInvalid:
+    """A fault of the whole file (row 0), not of one row."""
     return ImportInvalid([RowError(0, "", message)])
 
 
-def _read_bytes(file) -> bytes:
+def read_file_bytes(file, *, empty_message: str) -> bytes:
+    """The bytes of an uploaded file, a path or bytes, refusing one over the size cap or empty.
+
+    Shared by every spreadsheet import; ``empty_message`` says what the file should have held.
+    """
     size_fault = _("The file is larger than %(mb)d MB; split it into smaller files.") % {
         "mb": MAX_FILE_BYTES // (1024 * 1024)
     }
@@ -167,15 +172,21 @@ def _read_bytes(file) -> bytes:
             data = handle.read(MAX_FILE_BYTES + 1)
     else:
         if (getattr(file, "size", None) or 0) > MAX_FILE_BYTES:
-            raise _file_error(size_fault)
+            raise file_error(size_fault)
         if hasattr(file, "seek"):
             file.seek(0)
         data = file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise _file_error(size_fault)
-    if not data.strip():
-        raise _file_error(_("The file is empty: it has no header row and no units."))
+        raise file_error(size_fault)
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
+        raise file_error(empty_message)
     return data
+
+
+def _read_bytes(file) -> bytes:
+    return read_file_bytes(
+        file, empty_message=_("The file is empty: it has no header row and no units.")
+    )
 
 
 @dataclass
@@ -187,7 +198,11 @@ class _Table:
     errors: list[RowError]
 
 
-def _load_table(data: bytes) -> _Table:
+def read_table(data: bytes) -> tuple[pd.DataFrame, int]:
+    """The cells of an XLSX workbook or a UTF-8 CSV, and the spreadsheet row of the first line.
+
+    Decided by content, not by name; anything else, or more than MAX_ROWS rows, is refused.
+    """
     not_a_table = _(
         "The file is neither an XLSX workbook nor a CSV file in UTF-8 (in Excel, save it as "
         "“Excel Workbook (.xlsx)” or “CSV UTF-8”)."
@@ -198,22 +213,27 @@ def _load_table(data: bytes) -> _Table:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise _file_error(not_a_table) from None
+            raise file_error(not_a_table) from None
         if "\x00" in text:
-            raise _file_error(not_a_table)
+            raise file_error(not_a_table)
         frame, first_row = _read_csv(text)
     if len(frame) > MAX_ROWS + 1:
-        raise _file_error(
+        raise file_error(
             _("The file has more than %(max)s rows; split it into smaller files.")
             % {"max": f"{MAX_ROWS:,}"}
         )
+    return frame, first_row
+
+
+def _load_table(data: bytes) -> _Table:
+    frame, first_row = read_table(data)
     # Object cells, not a fixed-width numpy string array: one long GeoJSON would inflate them all.
     cells = frame.apply(lambda column: column.astype(str).str.strip()).to_numpy(dtype=object)
     present = cells != ""
     filled = present.any(axis=1) if cells.size else np.zeros(len(cells), dtype=bool)
     nonempty = np.flatnonzero(filled)
     if not nonempty.size:
-        raise _file_error(_("The file is empty: it has no header row and no units."))
+        raise file_error(_("The file is empty: it has no header row and no units."))
     header_idx = nonempty[0]
     header_row = first_row + int(header_idx)
     header = [str(h).strip().lower() for h in cells[header_idx]]
@@ -291,11 +311,11 @@ def _read_csv(text: str) -> tuple[pd.DataFrame, int]:
                     )
                 ]
             ) from None
-        raise _file_error(
+        raise file_error(
             _("The CSV file could not be read: %(detail)s") % {"detail": exc}
         ) from None
     except pd.errors.EmptyDataError:
-        raise _file_error(_("The file is empty: it has no header row and no units.")) from None
+        raise file_error(_("The file is empty: it has no header row and no units.")) from None
     return frame, first_row
 
 
@@ -305,11 +325,11 @@ def _read_xlsx(data: bytes, not_a_table: str) -> pd.DataFrame:
             names = set(archive.namelist())
             inflated = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise _file_error(not_a_table) from None
+        raise file_error(not_a_table) from None
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
-        raise _file_error(not_a_table)
+        raise file_error(not_a_table)
     if inflated > MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise _file_error(
+        raise file_error(
             _("The workbook unpacks to more than %(mb)d MB; split it into smaller files.")
             % {"mb": MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)}
         )
@@ -324,7 +344,7 @@ def _read_xlsx(data: bytes, not_a_table: str) -> pd.DataFrame:
             nrows=MAX_ROWS + 2,
         )
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
-        raise _file_error(
+        raise file_error(
             _("The workbook could not be read: %(detail)s") % {"detail": exc}
         ) from None
 

@@ -13,7 +13,6 @@ import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,14 +25,13 @@ from guardian.shortcuts import get_objects_for_user
 import audit
 from stations.imports import (
     FALSE_WORDS,
-    MAX_FILE_BYTES,
-    MAX_ROWS,
     TRUE_WORDS,
     ImportInvalid,
     RowError,
     _column_letter,
-    _read_csv,
-    _read_xlsx,
+    file_error,
+    read_file_bytes,
+    read_table,
 )
 from stations.models import BusinessCategory, Station
 from tenders.credit_code import credit_code_fault
@@ -175,29 +173,10 @@ def demands_import(*, actor, file, filename: str) -> DemandImportResult:
     return DemandImportResult(filename, digest, len(demands), merchant_count)
 
 
-def _file_error(message: str) -> ImportInvalid:
-    return ImportInvalid([RowError(0, "", message)])
-
-
 def _read_bytes(file) -> bytes:
-    # stations.imports has the same reader, but its messages speak of units.
-    too_big = _("The file is larger than %(mb)d MB; split it into smaller files.") % {
-        "mb": MAX_FILE_BYTES // (1024 * 1024)
-    }
-    if isinstance(file, (bytes, bytearray)):
-        data = bytes(file)
-    elif isinstance(file, (str, Path)):
-        with open(file, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    else:
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise _file_error(too_big)
-    if not data.strip() or not data.lstrip(b"\xef\xbb\xbf").strip():
-        raise _file_error(_("The file is empty: it has no header row and no demands."))
-    return data
+    return read_file_bytes(
+        file, empty_message=_("The file is empty: it has no header row and no demands.")
+    )
 
 
 @dataclass
@@ -207,30 +186,12 @@ class _Table:
 
 
 def _load_table(data: bytes) -> _Table:
-    not_a_table = _(
-        "The file is neither an XLSX workbook nor a CSV file in UTF-8 (in Excel, save it as "
-        "“Excel Workbook (.xlsx)” or “CSV UTF-8”)."
-    )
-    if data.startswith(b"PK\x03\x04"):
-        frame, first_row = _read_xlsx(data, not_a_table), 1
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise _file_error(not_a_table) from None
-        if "\x00" in text:
-            raise _file_error(not_a_table)
-        frame, first_row = _read_csv(text)
-    if len(frame) > MAX_ROWS + 1:
-        raise _file_error(
-            _("The file has more than %(max)s rows; split it into smaller files.")
-            % {"max": f"{MAX_ROWS:,}"}
-        )
+    frame, first_row = read_table(data)
     frame = frame.apply(lambda column: column.astype(str).str.strip())
     filled = (frame != "").to_numpy().any(axis=1)
     nonempty = np.flatnonzero(filled)
     if not nonempty.size:
-        raise _file_error(_("The file is empty: it has no header row and no demands."))
+        raise file_error(_("The file is empty: it has no header row and no demands."))
     header_idx = int(nonempty[0])
     header_row = first_row + header_idx
     header = [str(h).strip().lower() for h in frame.iloc[header_idx]]
@@ -268,7 +229,7 @@ def _load_table(data: bytes) -> _Table:
     if errors:
         raise ImportInvalid(errors)
     if body.empty:
-        raise _file_error(_("The file has a header row but no demands."))
+        raise file_error(_("The file has a header row but no demands."))
     rows = pd.DataFrame(
         {name: body.iloc[:, keep[name]].to_numpy() if name in keep else "" for name in COLUMNS},
         index=first_row + nonempty[1:],
