@@ -368,7 +368,9 @@ def test_postgresql_refuses_orm_updates_and_deletes_too(on_postgres):
     assert journal.verify() is None
 
 
-@pytest.mark.django_db(transaction=True)
+# Every transactional test restores the migrated data (serialized_rollback): a plain flush
+# re-creates content types under new keys, and the next restoring test would collide with them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_on_postgresql_keep_one_unbroken_chain(on_postgres):
     threads, per_thread = 8, 25
     start = threading.Barrier(threads)
