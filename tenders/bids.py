@@ -225,8 +225,9 @@ def bid_submit(
         submitted_by=actor,
     )
     BidDocument.objects.bulk_create(
-        BidDocument(bid=bid, position=n, file_name=name, sealed=blob, digest=digest)
-        for n, (name, blob, _plain, digest) in enumerate(sealed_documents, start=1)
+        # The real name travels only inside the seal: "offer-123456.pdf" would tell the amount.
+        BidDocument(bid=bid, position=n, file_name=f"#{n}", sealed=blob, digest=digest)
+        for n, (_name, blob, _plain, digest) in enumerate(sealed_documents, start=1)
     )
     audit.record(
         actor=actor,

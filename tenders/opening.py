@@ -182,7 +182,7 @@ def _read_bid(key: bytes, round: TenderRound, bid: Bid) -> tuple[dict | None, st
     for document, sealed_as in zip(documents, expected, strict=True):
         if sha256_hex(document.sealed) != document.digest:
             return None, _("Document %(name)s does not match its digest.") % {
-                "name": document.file_name
+                "name": sealed_as.get("name") or document.file_name
             }
         try:
             content = unseal(
@@ -194,11 +194,11 @@ def _read_bid(key: bytes, round: TenderRound, bid: Bid) -> tuple[dict | None, st
             )
         except SealBroken:
             return None, _("Document %(name)s does not open: it was altered or damaged.") % {
-                "name": document.file_name
+                "name": sealed_as.get("name") or document.file_name
             }
         if sha256_hex(content) != sealed_as.get("sha256"):
             return None, _("Document %(name)s is not the one that was sealed.") % {
-                "name": document.file_name
+                "name": sealed_as.get("name") or document.file_name
             }
     return payload, ""
 

@@ -89,10 +89,11 @@ def test_receipt_gives_server_time_number_and_digest_of_exactly_the_sealed_bytes
 
 def test_documents_are_sealed_with_the_bid_and_their_digests_inside_it(setting):
     round_obj, lot1, _lot2, merchant, user = setting
-    receipt = bid(user, round_obj, lot1, documents=[("plan.pdf", b"our business plan")])
+    receipt = bid(user, round_obj, lot1, documents=[("offer-123456.pdf", b"our business plan")])
     stored = Bid.objects.get(receipt_number=receipt.receipt_number)
     (document,) = stored.documents.all()
-    assert document.file_name == "plan.pdf"
+    # A file name can tell the amount: it is sealed with the bid, the row holds its position.
+    assert document.file_name == "#1"
     assert b"business plan" not in bytes(document.sealed)
     assert document.digest == hashlib.sha256(bytes(document.sealed)).hexdigest()
     payload = json.loads(
@@ -103,7 +104,10 @@ def test_documents_are_sealed_with_the_bid_and_their_digests_inside_it(setting):
         )
     )
     assert payload["documents"] == [
-        {"name": "plan.pdf", "sha256": hashlib.sha256(b"our business plan").hexdigest()}
+        {
+            "name": "offer-123456.pdf",
+            "sha256": hashlib.sha256(b"our business plan").hexdigest(),
+        }
     ]
 
 
