@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 import audit
 from stations.transitions import ensure_transition
 from tenders.models import Application, Lot, Merchant, TenderRound
+from tenders.permissions import is_member_of
 from tenders.rounds import ensure_runs_rounds, when
 from tenders.services import merchant_credit_bar
 
-ACT_FOR_MERCHANT = "tenders.act_for_merchant"
 Status = TenderRound.Status
 # Officers decide until bidding closes: only admitted merchants may bid.
 DECIDING_STATUSES = frozenset({Status.PUBLISHED, Status.APPLICATIONS_CLOSED})
@@ -161,7 +161,7 @@ def application_checks(round: TenderRound, merchant: Merchant, *, on: dt.date) -
 
 
 def _ensure_acts_for(actor, merchant: Merchant) -> None:
-    if actor is not None and not (actor.is_active and actor.has_perm(ACT_FOR_MERCHANT, merchant)):
+    if actor is not None and not is_member_of(actor, merchant):
         raise PermissionDenied(_("You may not act for %(merchant)s.") % {"merchant": merchant})
 
 

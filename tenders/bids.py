@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 import audit
 from tenders.models import Application, Bid, BidDocument, Lot, Merchant, OpenedBid, TenderRound
+from tenders.permissions import is_member_of
 from tenders.rounds import when
 from tenders.sealing import seal, unwrap_round_key
 
-ACT_FOR_MERCHANT = "tenders.act_for_merchant"
 Status = TenderRound.Status
 BIDDING_STATUSES = frozenset({Status.PUBLISHED, Status.APPLICATIONS_CLOSED})
 OPENED_STATUSES = frozenset({Status.OPENED, Status.SCORED, Status.PUBLICITY, Status.AWARDED})
@@ -104,10 +104,6 @@ def _locked_round(round: TenderRound) -> TenderRound:
     return TenderRound.objects.select_for_update().get(pk=round.pk)
 
 
-def _acts_for(actor, merchant: Merchant) -> bool:
-    return actor is not None and actor.is_active and actor.has_perm(ACT_FOR_MERCHANT, merchant)
-
-
 def _bidding_merchant(actor, round: TenderRound, lot: Lot, merchant: Merchant | None) -> Merchant:
     """The merchant the actor bids for: one it acts for, admitted to the round for this lot."""
     if actor is None:
@@ -116,11 +112,11 @@ def _bidding_merchant(actor, round: TenderRound, lot: Lot, merchant: Merchant | 
         Application.objects.filter(round=round, lots=lot).select_related("merchant")
     )
     if merchant is not None:
-        if not _acts_for(actor, merchant):
+        if not is_member_of(actor, merchant):
             raise PermissionDenied(_("You may not act for %(merchant)s.") % {"merchant": merchant})
         mine = [a for a in applications if a.merchant_id == merchant.pk]
     else:
-        mine = [a for a in applications if _acts_for(actor, a.merchant)]
+        mine = [a for a in applications if is_member_of(actor, a.merchant)]
         if not mine:
             raise PermissionDenied(
                 _("You do not act for any applicant for %(lot)s.") % {"lot": lot}
@@ -253,7 +249,7 @@ def bid_withdraw(*, actor, bid: Bid) -> Bid:
     round = _locked_round(bid.round)
     now = _server_now()
     bid = Bid.objects.select_for_update().select_related("merchant", "lot").get(pk=bid.pk)
-    if not _acts_for(actor, bid.merchant):
+    if not is_member_of(actor, bid.merchant):
         raise PermissionDenied(_("You may not act for %(merchant)s.") % {"merchant": bid.merchant})
     _ensure_before_deadline(round, now, what=_("withdrawal"))
     if bid.status != Bid.Status.ACTIVE:

@@ -25,12 +25,10 @@ from stations import roles
 from stations.transitions import ensure_transition
 from tenders.bids import bid_aad, document_aad, round_key, sha256_hex
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, TenderRound
+from tenders.permissions import ACT_FOR_MERCHANT, CONFIRM_OPENING, RUN_ROUND
 from tenders.rounds import when
 from tenders.sealing import SealBroken, unseal
 
-RUN_ROUND = "tenders.run_round"
-CONFIRM_OPENING = "tenders.confirm_opening"
-ACT_FOR_MERCHANT = "tenders.act_for_merchant"
 CONFIRMATION_WINDOW = dt.timedelta(minutes=30)
 Status = TenderRound.Status
 Role = OpeningConfirmation.Role

@@ -16,6 +16,7 @@ from stations import roles
 from tenders.models import Merchant
 
 RUN_ROUND = "tenders.run_round"
+CONFIRM_OPENING = "tenders.confirm_opening"
 ACT_FOR_MERCHANT = "tenders.act_for_merchant"
 VIEW_MERCHANT = "tenders.view_merchant"
 ADD_MERCHANT = "tenders.add_merchant"
@@ -48,6 +49,11 @@ def can_register_own_company(user) -> bool:
     if user is None or not _active(user):
         return False
     return not user.groups.filter(name__in=STAFF_ROLES).exists()
+
+
+def is_member_of(user, merchant: Merchant) -> bool:
+    """One of the merchant's own users (guardian), not an officer acting for it."""
+    return user is not None and _active(user) and user.has_perm(ACT_FOR_MERCHANT, merchant)
 
 
 def can_act_for_merchant(user, merchant: Merchant) -> bool:

@@ -16,10 +16,9 @@ from guardian.shortcuts import get_objects_for_user
 
 from stations import roles
 from tenders.models import Application, Lot, Merchant, TenderRound
+from tenders.permissions import CONFIRM_OPENING, RUN_ROUND
 
 VIEW_RESERVE = "tenders.view_reserve_price"
-RUN_ROUND = "tenders.run_round"
-CONFIRM_OPENING = "tenders.confirm_opening"
 Status = TenderRound.Status
 # Once published a round is a public notice, whatever becomes of it.
 PUBLIC_STATUSES = (

@@ -23,9 +23,9 @@ import audit
 from stations.models import BusinessCategory, Unit
 from stations.transitions import ensure_transition
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
+from tenders.permissions import RUN_ROUND
 from tenders.sealing import new_round_key
 
-RUN_ROUND = "tenders.run_round"
 SCHEDULE_FIELDS = TenderRound.SCHEDULE_FIELDS
 THRESHOLD_FIELDS = (
     "min_registered_capital",
