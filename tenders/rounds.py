@@ -23,7 +23,7 @@ import audit
 from stations.models import BusinessCategory, Unit
 from stations.transitions import ensure_transition
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
-from tenders.permissions import RUN_ROUND
+from tenders.permissions import is_tender_officer
 from tenders.sealing import new_round_key
 
 SCHEDULE_FIELDS = TenderRound.SCHEDULE_FIELDS
@@ -52,7 +52,7 @@ LIVE_EXCLUDED_STATUSES = (Status.FAILED, Status.CANCELLED)
 
 
 def ensure_runs_rounds(actor) -> None:
-    if actor is not None and not (actor.is_active and actor.has_perm(RUN_ROUND)):
+    if not is_tender_officer(actor):
         raise PermissionDenied(_("Only a leasing officer who runs tender rounds may do this."))
 
 
