@@ -548,10 +548,13 @@ def unit_change_status(
 
     Reserved, let, fitting out and open (Unit.PROCESS_STATUSES) need the ``source`` that
     causes them — the award or the lease, whose service calls this — and are journalled with
-    it; nobody sets them by hand.
+    it; nobody sets them by hand. The service that passes its ``source`` has checked the
+    actor's authority for it (an award is made by the officer who runs the round, who need not
+    manage the station's space), so the station check applies to changes by hand only.
     """
     unit = Unit.objects.select_for_update().select_related("station").get(pk=unit.pk)
-    ensure_can_manage(actor, unit.station)
+    if source is None:
+        ensure_can_manage(actor, unit.station)
     ensure_transition(unit, status)
     if status in Unit.PROCESS_STATUSES and source is None:
         raise ValidationError(

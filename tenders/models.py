@@ -1,8 +1,6 @@
 """Merchants, their demands, and the tender round: lots, documents, thresholds, criteria,
-applications.
-
-Sealed bids, the opening, the committee, objections and awards are added to this module by
-the rest of the tender issue.
+applications, sealed bids and their opening, the committee's scores and result, objections
+and awards.
 """
 
 from decimal import Decimal
@@ -218,8 +216,8 @@ class TenderRound(models.Model):
         Status.BIDDING_CLOSED: {Status.OPENED, Status.CANCELLED},
         Status.OPENED: {Status.SCORED, Status.FAILED, Status.CANCELLED},
         Status.SCORED: {Status.PUBLICITY, Status.FAILED},
-        # An upheld objection sends the result back to scoring, or fails the round.
-        Status.PUBLICITY: {Status.AWARDED, Status.SCORED, Status.FAILED},
+        # An upheld objection sends the round back to scoring (the result is withdrawn).
+        Status.PUBLICITY: {Status.AWARDED, Status.OPENED, Status.FAILED},
         Status.AWARDED: set(),
         Status.FAILED: set(),
         Status.CANCELLED: set(),
@@ -658,3 +656,349 @@ class OpenedBid(models.Model):
 
     def __str__(self) -> str:
         return gettext("opened %(bid)s") % {"bid": self.bid}
+
+
+# --- the evaluation committee, scores, the result, objections and the award ---------------
+
+
+class Seat(models.Model):
+    """A committee member's seat on one round, for the department they represent."""
+
+    class Department(models.TextChoices):
+        LEGAL = "legal", _("Legal affairs")
+        PASSENGER = "passenger", _("Passenger transport")
+        DISCIPLINE = "discipline", _("Discipline inspection")
+        FINANCE = "finance", _("Finance")
+        STATION = "station", _("Station")
+        ENTERPRISE = "enterprise", _("Non-transport enterprise")
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.CASCADE, related_name="seats", verbose_name=_("round")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="committee_seats",
+        verbose_name=_("member"),
+    )
+    department = models.CharField(_("department"), max_length=16, choices=Department.choices)
+    is_chair = models.BooleanField(_("chair"), default=False)
+    appointed_at = models.DateTimeField(_("appointed at"), editable=False)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["round", "-is_chair", "appointed_at", "pk"]
+        verbose_name = _("committee seat")
+        verbose_name_plural = _("committee seats")
+        permissions = [("sit_on_committee", _("Can sit on evaluation committees"))]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="seat_once_per_round"),
+            models.UniqueConstraint(
+                fields=["round"], condition=models.Q(is_chair=True), name="seat_one_chair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.code} · {self.user.get_username()}"
+
+
+class Declaration(models.Model):
+    """A member's declaration of interest for a lot, made knowing its bidders.
+
+    A declared conflict recuses the member from the lot: they neither score it nor see its
+    scores. A member scores a lot only after declaring no conflict for it.
+    """
+
+    seat = models.ForeignKey(
+        Seat, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("seat")
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("lot")
+    )
+    has_conflict = models.BooleanField(_("conflict of interest"))
+    statement = models.TextField(_("statement"), blank=True)
+    declared_at = models.DateTimeField(_("declared at"), editable=False)
+
+    class Meta:
+        ordering = ["lot", "seat"]
+        verbose_name = _("declaration of interest")
+        verbose_name_plural = _("declarations of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "lot"], name="declaration_once_per_lot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat} · {self.lot}"
+
+
+class ScoreSheet(models.Model):
+    """One member's scores for one lot, submitted at once and final.
+
+    A correction is a new sheet (the next version) with its reason; the earlier one is kept
+    and stops being current. Only the current sheet counts.
+    """
+
+    seat = models.ForeignKey(
+        Seat, on_delete=models.PROTECT, related_name="sheets", verbose_name=_("seat")
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="sheets", verbose_name=_("lot")
+    )
+    version = models.PositiveSmallIntegerField(_("version"), editable=False)
+    is_current = models.BooleanField(_("current"), default=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), editable=False)
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
+
+    class Meta:
+        ordering = ["lot", "seat", "version"]
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seat", "lot", "version"], name="sheet_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["seat", "lot"],
+                condition=models.Q(is_current=True),
+                name="sheet_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat} · {self.lot} · v{self.version}"
+
+
+class Score(models.Model):
+    """A member's points for one bid on one subjective criterion (0 to the criterion's weight).
+
+    ``lot`` and ``is_current`` repeat the sheet's so that the result is one aggregate over an
+    index, without a join.
+    """
+
+    sheet = models.ForeignKey(
+        ScoreSheet, on_delete=models.PROTECT, related_name="scores", verbose_name=_("sheet")
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+", editable=False)
+    is_current = models.BooleanField(default=True, editable=False)
+    bid = models.ForeignKey(
+        OpenedBid, on_delete=models.PROTECT, related_name="scores", verbose_name=_("bid")
+    )
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="scores", verbose_name=_("criterion")
+    )
+    points = models.DecimalField(
+        _("points"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    justification = models.TextField(_("justification"), blank=True)
+
+    class Meta:
+        ordering = ["sheet", "bid", "criterion"]
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "bid", "criterion"], name="score_once_per_sheet"
+            ),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["lot", "bid", "criterion"],
+                condition=models.Q(is_current=True),
+                name="score_current_by_lot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} · {self.criterion.name}: {self.points}"
+
+
+class Result(models.Model):
+    """The committee's report on a round: the ranking of each lot, signed off by the chair.
+
+    An upheld objection that sends the round back to scoring withdraws it; the next sign-off
+    is a new version.
+    """
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.PROTECT, related_name="results", verbose_name=_("round")
+    )
+    version = models.PositiveSmallIntegerField(_("version"), editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed by the chair"),
+        editable=False,
+    )
+    signed_at = models.DateTimeField(_("signed at"), editable=False)
+    report = models.JSONField(_("committee report"), default=dict, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(_("why it was withdrawn"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["round", "-version"]
+        verbose_name = _("committee result")
+        verbose_name_plural = _("committee results")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "version"], name="result_unique_version"),
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="result_one_standing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("result of %(round)s (v%(version)s)") % {
+            "round": self.round.code,
+            "version": self.version,
+        }
+
+
+class RankedBid(models.Model):
+    """A valid bid's place in its lot's ranking, with its points per criterion."""
+
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="ranking", verbose_name=_("result")
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    bid = models.ForeignKey(OpenedBid, on_delete=models.PROTECT, related_name="rankings")
+    rank = models.PositiveIntegerField(_("rank"))
+    total = models.DecimalField(_("total points"), max_digits=8, decimal_places=4)
+    # {criterion id: points as a string}, the inputs of the objective criteria included.
+    points = models.JSONField(_("points by criterion"), default=dict)
+
+    class Meta:
+        ordering = ["result", "lot", "rank"]
+        verbose_name = _("ranked bid")
+        verbose_name_plural = _("ranked bids")
+        constraints = [
+            models.UniqueConstraint(fields=["result", "lot", "rank"], name="ranked_unique_rank"),
+            models.UniqueConstraint(fields=["result", "bid"], name="ranked_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} · #{self.rank}"
+
+
+class Objection(models.Model):
+    """A bidder's objection to a lot's result during publicity, resolved by an officer and an
+    inspector together: the officer proposes, the inspector co-signs or sends it back."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        PROPOSED = "proposed", _("Decision proposed, awaiting the inspector")
+        UPHELD = "upheld", _("Upheld")
+        REJECTED = "rejected", _("Rejected")
+
+    class Outcome(models.TextChoices):
+        RESCORE = "rescore", _("The committee scores again")
+        FAIL_LOT = "fail_lot", _("The lot fails")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.PROPOSED},
+        Status.PROPOSED: {Status.UPHELD, Status.REJECTED, Status.PENDING},
+        Status.UPHELD: set(),
+        Status.REJECTED: set(),
+    }
+
+    round = models.ForeignKey(
+        TenderRound, on_delete=models.PROTECT, related_name="objections", verbose_name=_("round")
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="objections", verbose_name=_("lot")
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="objections", verbose_name=_("merchant")
+    )
+    grounds = models.TextField(_("grounds"))
+    lodged_at = models.DateTimeField(_("lodged at"), editable=False)
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    upheld = models.BooleanField(_("uphold"), null=True, blank=True, editable=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, blank=True, editable=False
+    )
+    reason = models.TextField(_("reasons for the decision"), blank=True, editable=False)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["round", "lodged_at"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self) -> str:
+        return gettext("objection of %(merchant)s to %(lot)s") % {
+            "merchant": self.merchant,
+            "lot": self.lot,
+        }
+
+
+class Award(models.Model):
+    """A lot let to its winner at the rent offered; the lease is made from it."""
+
+    lot = models.OneToOneField(
+        Lot, on_delete=models.PROTECT, related_name="award", verbose_name=_("lot")
+    )
+    bid = models.OneToOneField(
+        OpenedBid, on_delete=models.PROTECT, related_name="award", verbose_name=_("winning bid")
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="awards", verbose_name=_("merchant")
+    )
+    annual_rent = models.DecimalField(_("awarded annual rent (CNY)"), **MONEY, editable=False)
+    result = models.ForeignKey(
+        Result, on_delete=models.PROTECT, related_name="awards", verbose_name=_("result")
+    )
+    awarded_at = models.DateTimeField(_("awarded at"), editable=False)
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-awarded_at", "lot"]
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(annual_rent__gt=0), name="award_rent_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(lot)s awarded to %(merchant)s") % {
+            "lot": self.lot,
+            "merchant": self.merchant,
+        }

@@ -64,15 +64,14 @@ def reserve_visible_to(user, lot: Lot) -> bool:
 def rounds_for(user) -> QuerySet[TenderRound]:
     """The rounds ``user`` may see.
 
-    Officers and inspectors: all. Committee members: none yet — the rounds they sit on come
-    with the committee's seats. Merchants and the public: the published notices (from their
+    Officers and inspectors: all. Committee members: the rounds they hold a seat on. Merchants and the public: the published notices (from their
     publication time), plus any round the merchant applied to, even if later cancelled.
     """
     rounds = TenderRound.objects.all()
     if _sees_every_round(user):
         return rounds
     if _active(user) and _in_group(user, roles.COMMITTEE_MEMBER):
-        return rounds.none()
+        return rounds.filter(seats__user=user)
     public = Q(status__in=PUBLIC_STATUSES, publication_at__lte=timezone.now())
     if _active(user):
         merchants = get_objects_for_user(

@@ -196,14 +196,14 @@ def test_an_entry_is_part_of_the_callers_transaction():
 
 def test_an_empty_journal_is_intact():
     assert journal.verify() is None
-    assert verify_audit() == "Audit journal intact: 0 entries.\n"
+    assert verify_audit() == "Audit journal intact: 0 entries; records match.\n"
 
 
 def test_an_intact_chain_verifies_and_the_command_prints_the_count():
     record_three()
 
     assert journal.verify() is None
-    assert verify_audit() == "Audit journal intact: 3 entries.\n"
+    assert verify_audit() == "Audit journal intact: 3 entries; records match.\n"
 
 
 def test_editing_an_entrys_data_with_raw_sql_is_detected_at_that_entry(tamperable):

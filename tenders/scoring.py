@@ -1,0 +1,427 @@
+"""Scoring the opened bids and ranking them.
+
+Objective criteria are computed from the data by the formulas the tender book states: price
+earns offer ÷ best valid offer × weight; registered capital and track record (stores operated)
+earn the share of the weight of the highest tier reached. Subjective criteria are scored by
+each member who declared no conflict for the lot, alone: a member's sheet for a lot holds a
+score for every valid bid on every subjective criterion, is final once submitted, and is
+corrected only by a new version with a reason. Nobody on the committee sees another member's
+scores for a lot before submitting their own.
+
+A criterion's points for a bid are the mean of the members' scores, without the highest and
+the lowest when 5 or more members scored; points are kept to 4 decimal places. The ranking
+orders the valid bids by total points, then the higher offer, then the earlier receipt.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import audit
+from tenders.committee import ensure_seat
+from tenders.models import Criterion, Declaration, Lot, OpenedBid, Score, ScoreSheet, TenderRound
+from tenders.permissions import CONFIRM_OPENING, RUN_ROUND
+
+PLACES = Decimal("0.0001")
+TRIM_FROM = 5  # members: from this many scores the highest and the lowest are dropped
+OUTLIER_SHARE = Decimal("0.30")  # of the criterion's maximum, from the median
+Kind = Criterion.Kind
+Status = TenderRound.Status
+# After the sign-off the scores are the committee's record: officers may read them.
+SIGNED_STATUSES = frozenset({Status.SCORED, Status.PUBLICITY, Status.AWARDED, Status.FAILED})
+
+
+def quantize(value: Decimal) -> Decimal:
+    return value.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+# --- the formulas -------------------------------------------------------------------------
+
+
+def tier_share(tiers: Iterable, value: Decimal) -> Decimal:
+    """The share of the weight earned by ``value``: that of the highest threshold reached."""
+    share = Decimal("0")
+    for threshold, tier_share_value in tiers:
+        if value >= Decimal(str(threshold)):
+            share = max(share, Decimal(str(tier_share_value)))
+    return share
+
+
+def price_points(offer: Decimal, best_offer: Decimal, weight: Decimal) -> Decimal:
+    """Offer ÷ best valid offer × weight: the highest rent earns the whole weight."""
+    return quantize(offer / best_offer * weight)
+
+
+def trimmed_mean(total: Decimal, high: Decimal, low: Decimal, count: int) -> Decimal:
+    """The mean of ``count`` scores, without the highest and the lowest from TRIM_FROM on."""
+    if count >= TRIM_FROM:
+        return quantize((total - high - low) / (count - 2))
+    return quantize(total / count)
+
+
+def objective_points(criterion: Criterion, bid: OpenedBid, best_offer: Decimal) -> tuple:
+    """(points, the input they come from) of an objective criterion for ``bid``."""
+    merchant = bid.bid.merchant
+    if criterion.kind == Kind.PRICE:
+        return price_points(bid.annual_rent, best_offer, criterion.weight), bid.annual_rent
+    value = merchant.registered_capital if criterion.kind == Kind.REGISTERED_CAPITAL else (
+        Decimal(merchant.store_count)
+    )  # fmt: skip
+    return quantize(tier_share(criterion.tiers, value) * criterion.weight), value
+
+
+@dataclass
+class Standing:
+    """A valid bid's points by criterion, its total, and its place in the lot."""
+
+    bid: OpenedBid
+    points: dict[int, Decimal] = field(default_factory=dict)
+    inputs: dict[int, Decimal] = field(default_factory=dict)
+    scored_by: dict[int, int] = field(default_factory=dict)
+    rank: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.points.values(), Decimal("0"))
+
+    def sort_key(self):
+        return (-self.total, -self.bid.annual_rent, self.bid.bid.received_at, self.bid.bid.pk)
+
+
+def lot_standings(round: TenderRound, *, lots: Iterable[Lot] | None = None) -> dict[int, list]:
+    """The ranking of every lot of ``round`` from the current scores: {lot id: [Standing]}.
+
+    One aggregate query gives, per bid and subjective criterion, the count, sum, highest and
+    lowest of the members' current scores; the rest is arithmetic on those.
+    """
+    lot_ids = [lot.pk for lot in lots] if lots is not None else list(
+        round.lots.values_list("pk", flat=True)
+    )  # fmt: skip
+    criteria = list(round.criteria.all())
+    bids = list(
+        OpenedBid.objects.filter(bid__lot_id__in=lot_ids, is_valid=True)
+        .select_related("bid__merchant")
+        .only(
+            "annual_rent",
+            "bid__lot_id",
+            "bid__received_at",
+            "bid__receipt_number",
+            "bid__merchant__name",
+            "bid__merchant__registered_capital",
+            "bid__merchant__store_count",
+        )
+    )
+    aggregates = (
+        Score.objects.filter(lot_id__in=lot_ids, is_current=True)
+        .values_list("bid_id", "criterion_id")
+        .annotate(n=Count("id"), total=Sum("points"), high=Max("points"), low=Min("points"))
+        .order_by()
+    )
+    subjective = {}
+    for bid_id, criterion_id, count, total, high, low in aggregates:
+        subjective[bid_id, criterion_id] = (trimmed_mean(total, high, low, count), count)
+    best: dict[int, Decimal] = {}
+    for bid in bids:
+        lot_id = bid.bid.lot_id
+        best[lot_id] = max(best.get(lot_id, bid.annual_rent), bid.annual_rent)
+    standings: dict[int, list[Standing]] = {lot_id: [] for lot_id in lot_ids}
+    for bid in bids:
+        standing = Standing(bid=bid)
+        for criterion in criteria:
+            if criterion.kind == Kind.SUBJECTIVE:
+                points, count = subjective.get((bid.pk, criterion.pk), (Decimal("0"), 0))
+                standing.scored_by[criterion.pk] = count
+            else:
+                points, standing.inputs[criterion.pk] = objective_points(
+                    criterion, bid, best[bid.bid.lot_id]
+                )
+            standing.points[criterion.pk] = points
+        standings[bid.bid.lot_id].append(standing)
+    for ranking in standings.values():
+        ranking.sort(key=Standing.sort_key)
+        for place, standing in enumerate(ranking, start=1):
+            standing.rank = place
+    return standings
+
+
+# --- the members' sheets ------------------------------------------------------------------
+
+
+def _locked(round: TenderRound) -> TenderRound:
+    return TenderRound.objects.select_for_update().get(pk=round.pk)
+
+
+def _ensure_scoring(round: TenderRound) -> None:
+    if round.status != Status.OPENED:
+        raise ValidationError(
+            _("Round %(code)s is %(status)s: scores are given only between the opening and "
+              "the chair's sign-off.") % {"code": round.code, "status": round.get_status_display()}
+        )  # fmt: skip
+
+
+def _ensure_may_score(seat, lot: Lot) -> None:
+    declaration = Declaration.objects.filter(seat=seat, lot=lot).first()
+    if declaration is None:
+        raise ValidationError(
+            _("Declare whether you have a conflict of interest for %(lot)s before scoring it.")
+            % {"lot": lot}
+        )
+    if declaration.has_conflict:
+        raise PermissionDenied(
+            _("You declared a conflict of interest for %(lot)s: you do not score it.")
+            % {"lot": lot}
+        )
+
+
+def _sheet_rows(lot: Lot, scores: Mapping, justifications: Mapping) -> list[Score]:
+    """Unsaved Score rows for exactly every valid bid × subjective criterion of ``lot``.
+
+    ``scores`` maps (opened bid id, criterion id) to points; every fault is listed at once.
+    """
+    bids = list(
+        OpenedBid.objects.filter(bid__lot=lot, is_valid=True)
+        .select_related("bid")
+        .order_by("bid__received_at", "pk")
+    )
+    criteria = list(lot.round.criteria.filter(kind=Kind.SUBJECTIVE))
+    expected = {(bid.pk, criterion.pk): (bid, criterion) for bid in bids for criterion in criteria}
+    errors = []
+    unknown = [key for key in scores if key not in expected]
+    if unknown:
+        errors.append(
+            _("These scores are not for a valid bid of %(lot)s on a criterion the committee "
+              "scores: %(keys)s.") % {"lot": lot, "keys": ", ".join(map(str, unknown))}
+        )  # fmt: skip
+    rows = []
+    for key, (bid, criterion) in expected.items():
+        label = {"receipt": bid.bid.receipt_number, "criterion": criterion.name}
+        raw = scores.get(key)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            errors.append(_("Bid %(receipt)s has no score for “%(criterion)s”.") % label)
+            continue
+        try:
+            points = Decimal(str(raw).strip())
+        except InvalidOperation:
+            errors.append(
+                _("Bid %(receipt)s, “%(criterion)s”: “%(value)s” is not a number.")
+                % {**label, "value": raw}
+            )
+            continue
+        if not points.is_finite() or points < 0 or points > criterion.weight:
+            errors.append(
+                _("Bid %(receipt)s, “%(criterion)s”: %(value)s is outside 0 to %(max)s.")
+                % {**label, "value": raw, "max": criterion.weight}
+            )
+            continue
+        if points != points.quantize(Decimal("0.01")):
+            errors.append(
+                _("Bid %(receipt)s, “%(criterion)s”: give points to 2 decimal places at most.")
+                % label
+            )
+            continue
+        rows.append(
+            Score(
+                lot=lot,
+                bid=bid,
+                criterion=criterion,
+                points=points,
+                justification=(justifications.get(key) or "").strip(),
+            )
+        )
+    if not expected:
+        errors.append(_("%(lot)s has no valid bid to score.") % {"lot": lot})
+    if errors:
+        raise ValidationError({"scores": errors})
+    return rows
+
+
+def _store_sheet(seat, lot: Lot, rows: list[Score], *, version: int, reason: str = ""):
+    sheet = ScoreSheet.objects.create(
+        seat=seat,
+        lot=lot,
+        version=version,
+        submitted_at=timezone.now(),
+        correction_reason=reason,
+    )
+    for row in rows:
+        row.sheet = sheet
+    Score.objects.bulk_create(rows)
+    return sheet
+
+
+def _as_record(rows: Iterable[Score]) -> dict:
+    return {
+        f"{row.bid.bid.receipt_number} · {row.criterion.name}": str(row.points) for row in rows
+    }
+
+
+@transaction.atomic
+def scoresheet_submit(
+    *, actor, lot: Lot, scores: Mapping, justifications: Mapping | None = None
+) -> ScoreSheet:
+    """Submit the actor's scores for ``lot``: final once stored.
+
+    Refused before the member has declared no conflict for the lot, for a recused member, for
+    a member who has already submitted (a correction is a new version with a reason), outside
+    the scoring, and when a score is missing, unknown, not a number or outside 0 to the
+    criterion's weight.
+    """
+    round = _locked(lot.round)
+    seat = ensure_seat(actor, round)
+    _ensure_scoring(round)
+    _ensure_may_score(seat, lot)
+    if ScoreSheet.objects.filter(seat=seat, lot=lot, is_current=True).exists():
+        raise ValidationError(
+            _("You have already submitted your scores for %(lot)s: they are final. A correction "
+              "is a new version with its reason.") % {"lot": lot}
+        )  # fmt: skip
+    rows = _sheet_rows(lot, scores, justifications or {})
+    previous = ScoreSheet.objects.filter(seat=seat, lot=lot).aggregate(v=Max("version"))["v"]
+    sheet = _store_sheet(seat, lot, rows, version=(previous or 0) + 1)
+    audit.record(
+        actor=actor,
+        action="score.submit",
+        target=sheet,
+        after={"lot": lot.number, "scores": _as_record(rows)},
+    )
+    return sheet
+
+
+@transaction.atomic
+def scoresheet_correct(
+    *, actor, lot: Lot, scores: Mapping, reason: str, justifications: Mapping | None = None
+) -> ScoreSheet:
+    """Correct the actor's submitted scores for ``lot``: a new version with the reason.
+
+    The earlier version is kept and stops counting. Only before the chair's sign-off (or
+    after an upheld objection sent the round back to scoring).
+    """
+    round = _locked(lot.round)
+    seat = ensure_seat(actor, round)
+    _ensure_scoring(round)
+    _ensure_may_score(seat, lot)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the scores are corrected.")})
+    current = ScoreSheet.objects.filter(seat=seat, lot=lot, is_current=True).first()
+    if current is None:
+        raise ValidationError(
+            _("You have no submitted scores for %(lot)s to correct.") % {"lot": lot}
+        )
+    rows = _sheet_rows(lot, scores, justifications or {})
+    old = list(current.scores.select_related("bid__bid", "criterion"))
+    old_points = {(s.bid_id, s.criterion_id): s.points for s in old}
+    current.is_current = False
+    current.save(update_fields=["is_current"])
+    current.scores.update(is_current=False)
+    sheet = _store_sheet(seat, lot, rows, version=current.version + 1, reason=reason.strip())
+    changed = [row for row in rows if old_points.get((row.bid_id, row.criterion_id)) != row.points]
+    changed_keys = {(row.bid_id, row.criterion_id) for row in changed}
+    audit.record(
+        actor=actor,
+        action="score.correct",
+        target=sheet,
+        before={
+            "version": current.version,
+            "scores": _as_record(s for s in old if (s.bid_id, s.criterion_id) in changed_keys),
+        },
+        # The whole new sheet, as on submission: the journal holds every counted score.
+        after={"lot": lot.number, "version": sheet.version, "scores": _as_record(rows)},
+        data={"reason": reason.strip(), "changed": _as_record(changed)},
+    )
+    return sheet
+
+
+@transaction.atomic
+def score_justify(*, actor, lot: Lot, bid: OpenedBid, criterion: Criterion, justification: str):
+    """Add the written justification a score far from the others' needs (the points stay)."""
+    round = _locked(lot.round)
+    seat = ensure_seat(actor, round)
+    _ensure_scoring(round)
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError({"justification": _("Write the justification.")})
+    score = Score.objects.filter(
+        sheet__seat=seat, lot=lot, bid=bid, criterion=criterion, is_current=True
+    ).first()
+    if score is None:
+        raise ValidationError(_("You have no submitted score for this bid and criterion."))
+    before = score.justification
+    score.justification = justification
+    score.save(update_fields=["justification"])
+    audit.record(
+        actor=actor,
+        action="score.justify",
+        target=score,
+        before={"justification": before},
+        after={"justification": justification, "points": score.points},
+    )
+    return score
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outlier:
+    score: Score
+    median: Decimal
+    distance: Decimal
+
+
+def outliers(lot: Lot, *, unjustified_only: bool = True) -> list[Outlier]:
+    """Current scores more than 30% of the criterion's maximum from the median of the lot's
+    scores for the same bid and criterion (those without a justification, by default)."""
+    scores = list(
+        Score.objects.filter(lot=lot, is_current=True).select_related(
+            "criterion", "bid__bid", "sheet__seat__user"
+        )
+    )
+    groups = defaultdict(list)
+    for score in scores:
+        groups[score.bid_id, score.criterion_id].append(score)
+    found = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        median = statistics.median(score.points for score in group)
+        for score in group:
+            distance = abs(score.points - median)
+            if distance > OUTLIER_SHARE * score.criterion.weight and not (
+                unjustified_only and score.justification
+            ):
+                found.append(Outlier(score=score, median=median, distance=distance))
+    return found
+
+
+def scores_visible_to(user, lot: Lot) -> QuerySet[Score]:
+    """The current scores of ``lot`` that ``user`` may read.
+
+    A member sees the others' scores only after submitting their own for the lot, and nothing
+    of a lot they are recused from; inspectors read everything; officers read the scores once
+    the chair has signed the result.
+    """
+    scores = Score.objects.filter(lot=lot, is_current=True)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return scores.none()
+    if user.is_superuser or (user.has_perm(CONFIRM_OPENING) and not user.has_perm(RUN_ROUND)):
+        return scores
+    seat = lot.round.seats.filter(user=user).first()
+    if seat is not None:
+        if Declaration.objects.filter(seat=seat, lot=lot, has_conflict=True).exists():
+            return scores.none()
+        if ScoreSheet.objects.filter(seat=seat, lot=lot).exists():
+            return scores
+        return scores.none()
+    if user.has_perm(RUN_ROUND) and lot.round.status in SIGNED_STATUSES:
+        return scores
+    return scores.none()
