@@ -106,7 +106,7 @@ def get_report(name: str) -> Report:
 # --- the station reports ------------------------------------------------------------------
 
 
-def _stations(stations) -> QuerySet:
+def report_stations(stations) -> QuerySet:
     """The stations to report on: all, or those given (a queryset or an iterable of stations)."""
     queryset = Station.objects.all()
     if stations is not None:
@@ -116,7 +116,7 @@ def _stations(stations) -> QuerySet:
     return queryset.order_by("code")
 
 
-def _money(value) -> Decimal:
+def two_places(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
 
@@ -151,7 +151,7 @@ def utilities(*, stations=None) -> pd.DataFrame:
     new commercial power capacity). Area and power are Decimal with 2 places. Three queries,
     whatever the number of stations; ``stations`` narrows the report to those given.
     """
-    station_rows = list(_stations(stations).values_list("pk", "code", "tier"))
+    station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
     ids = [pk for pk, _code, _tier in station_rows]
     units = {
         row["station"]: row
@@ -179,8 +179,8 @@ def utilities(*, stations=None) -> pd.DataFrame:
                 "station": code,
                 "tier": tier,
                 "units": unit_row.get("units", 0),
-                "leasable_area_m2": _money(unit_row.get("leasable_area_m2")),
-                "power_kw": _money(point_row.get("power_kw")),
+                "leasable_area_m2": two_places(unit_row.get("leasable_area_m2")),
+                "power_kw": two_places(point_row.get("power_kw")),
                 **{column: point_row.get(column, 0) for column in _POINT_COUNTS},
             }
         )
@@ -205,7 +205,7 @@ def coverage(*, stations=None) -> pd.DataFrame:
     Columns: ``station``, ``tier``, one boolean column per basic category code (in catalogue
     order) and ``complete`` (all of them). Three queries, whatever the number of stations.
     """
-    station_rows = list(_stations(stations).values_list("pk", "code", "tier"))
+    station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
     categories = list(BusinessCategory.objects.values_list("pk", "code", "parent", "is_basic"))
     basic = [(pk, code) for pk, code, _parent, is_basic in categories if is_basic]
     counts_for: dict[int, set[int]] = {pk: {pk} for pk, _code in basic}
