@@ -17,3 +17,7 @@ class CmsConfig(AppConfig):
         for model, policy in POLICIES.items():
             register_permission_policy(model, policy, exact_class=True)
         register_permission_policy(Entry, ReadOnlyPolicy(Entry), exact_class=True)
+
+        from cms import merchant_policies
+
+        merchant_policies.register()

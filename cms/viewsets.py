@@ -628,6 +628,7 @@ class UnitViewSet(SpaceViewSet):
     delete_view_class = UnitDeleteView
     edit_template_name = "cms/unit_edit.html"
     create_template_name = "cms/unit_create.html"
+    inspect_template_name = "cms/merchants/unit_inspect.html"  # + the demands it can satisfy
     list_queryset = staticmethod(_unit_list_queryset)
     list_display = [
         "code",

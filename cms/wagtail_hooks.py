@@ -9,6 +9,9 @@ from wagtail.admin.menu import MenuItem
 
 from cms import admin_views
 from cms.dashboard import StationsPanel
+from cms.demand_viewsets import MerchantsAndDemandsGroup
+from cms.merchant_dashboard import MerchantsPanel
+from cms.merchant_policies import may_add_demands, may_view_merchants
 from cms.viewsets import AuditJournalViewSet, StationSpaceGroup
 
 SPACE_SUBMENU = "register_station_space_menu_item"
@@ -29,7 +32,7 @@ class SpaceGroup(StationSpaceGroup):
 
 @hooks.register("register_admin_viewset")
 def register_viewsets():
-    return [SpaceGroup(), AuditJournalViewSet()]
+    return [SpaceGroup(), MerchantsAndDemandsGroup(), AuditJournalViewSet()]
 
 
 @hooks.register(SPACE_SUBMENU)
@@ -111,3 +114,29 @@ def add_stations_panel(request, panels):
 @hooks.register("insert_global_admin_css")
 def back_office_css():
     return format_html('<link rel="stylesheet" href="{}">', static("cms/admin.css"))
+
+
+# --- merchants and demands ------------------------------------------------------------------
+
+
+@hooks.register(MerchantsAndDemandsGroup.submenu_hook)
+def import_demands_menu_item():
+    return PermittedMenuItem(
+        _("Import demands"),
+        reverse("demands:import"),
+        name="import-demands",
+        icon_name="upload",
+        order=910,
+        test=may_add_demands,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_merchants_panel(request, panels):
+    if may_view_merchants(request.user):
+        panels.append(MerchantsPanel(request.user))
+
+
+@hooks.register("insert_global_admin_css")
+def merchants_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/merchants.css"))
