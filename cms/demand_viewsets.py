@@ -129,11 +129,14 @@ class DemandIndexView(ScopedIndexView):
                 )
             )
         query = self.request.GET.urlencode()
+        export_url = reverse("demands:export")
         buttons.append(
             HeaderButton(
                 gettext_lazy("Download as Excel"),
-                url=reverse("demands:export") + (f"?{query}" if query else ""),
+                url=export_url + (f"?{query}" if query else ""),
                 icon_name="download",
+                # the filters change without reloading the page: merchants.js carries them
+                attrs={"data-cms-follow-filters": export_url},
             )
         )
         return buttons
@@ -225,12 +228,15 @@ class DemandInspectView(ScopedInspectView):
     def header_buttons(self):
         buttons = []
         if edit_url := self.get_edit_url():
-            buttons.append(HeaderButton(gettext_lazy("Edit"), url=edit_url, icon_name="edit"))
+            buttons.append(
+                HeaderButton(gettext_lazy("Edit"), url=edit_url, icon_name="edit", priority=10)
+            )
             buttons.append(
                 HeaderButton(
                     gettext_lazy("Withdraw"),
                     url=reverse("demands:withdraw", args=(self.object.pk,)),
                     icon_name="bin",
+                    priority=20,
                 )
             )
         return buttons

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,15 +45,16 @@ from tenders.models import Brand, CreditRecord, Demand, Merchant
 # --- shared pieces ------------------------------------------------------------------------
 
 
-def money(value) -> str:
-    """An amount with thousands grouped and two places, in the page's language."""
+def money(value, places: int = 2) -> str:
+    """An amount with its thousands grouped by commas and two places — as Chinese financial
+    documents write them too (the zh_Hans locale itself groups with no separator)."""
     if value is None:
         return "—"
-    return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{value:,.{places}f}"
 
 
 class DecimalColumn(Column):
-    """A right-aligned number with grouped thousands (Wagtail prints raw digits)."""
+    """A right-aligned amount with grouped thousands (Wagtail prints raw digits)."""
 
     def __init__(self, name, *, places: int = 2, **kwargs):
         kwargs.setdefault("classname", "cms-num")
@@ -61,12 +62,7 @@ class DecimalColumn(Column):
         self.places = places
 
     def get_value(self, instance):
-        value = super().get_value(instance)
-        if value is None:
-            return "—"
-        return formats.number_format(
-            value, decimal_pos=self.places, use_l10n=True, force_grouping=True
-        )
+        return money(super().get_value(instance), self.places)
 
 
 def credit_bar_in_force(on):

@@ -140,3 +140,8 @@ def add_merchants_panel(request, panels):
 @hooks.register("insert_global_admin_css")
 def merchants_css():
     return format_html('<link rel="stylesheet" href="{}">', static("cms/merchants.css"))
+
+
+@hooks.register("insert_global_admin_js")
+def merchants_js():
+    return format_html('<script src="{}" defer></script>', static("cms/merchants.js"))
