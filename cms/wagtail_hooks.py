@@ -7,12 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from cms import admin_views
+from cms import admin_views, round_policies
 from cms.dashboard import StationsPanel
 from cms.demand_viewsets import MerchantsAndDemandsGroup
 from cms.merchant_dashboard import MerchantsPanel
 from cms.merchant_policies import may_add_demands, may_view_merchants
+from cms.round_dashboard import RoundsPanel
+from cms.round_policies import sees_internals
+from cms.round_viewsets import ROUNDS_SUBMENU, TenderRoundGroup, new_round_menu_item
 from cms.viewsets import AuditJournalViewSet, StationSpaceGroup
+
+# Before any admin code asks Wagtail for TenderRound's policy (it would make a fallback).
+round_policies.register()
 
 SPACE_SUBMENU = "register_station_space_menu_item"
 
@@ -114,6 +120,30 @@ def add_stations_panel(request, panels):
 @hooks.register("insert_global_admin_css")
 def back_office_css():
     return format_html('<link rel="stylesheet" href="{}">', static("cms/admin.css"))
+
+
+# --- tender rounds ------------------------------------------------------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_round_viewsets():
+    return TenderRoundGroup()
+
+
+@hooks.register(ROUNDS_SUBMENU)
+def new_round_menu():
+    return new_round_menu_item()
+
+
+@hooks.register("construct_homepage_panels")
+def add_rounds_panel(request, panels):
+    if sees_internals(request.user):
+        panels.append(RoundsPanel(request.user))
+
+
+@hooks.register("insert_global_admin_css")
+def round_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/rounds.css"))
 
 
 # --- merchants and demands ------------------------------------------------------------------
