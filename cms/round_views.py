@@ -52,7 +52,7 @@ from tenders.opening import (
     opening_confirm,
     opening_record_for,
 )
-from tenders.round_selectors import get_round_for, lots_for
+from tenders.round_selectors import get_round_for, lots_for, reserve_visible_to
 
 Status = TenderRound.Status
 ROUND_ICON = "doc-full-inverse"
@@ -585,19 +585,19 @@ class LotFormView(RoundFormPage):
         lot_pk = self.kwargs.get("lot_pk")
         if lot_pk is None:
             return None
-        lot = Lot.objects.select_related("station", "business_type").filter(
-            round=self.round, pk=lot_pk
+        lot = (
+            Lot.objects.select_related("station", "business_type")
+            .filter(round=self.round, pk=lot_pk)
+            .first()
         )
-        if not lot:
+        if lot is None:
             raise Http404
-        return lot[0]
+        return lot
 
     @cached_property
     def show_reserve(self) -> bool:
         if self.lot is None:
             return True
-        from tenders.round_selectors import reserve_visible_to
-
         return reserve_visible_to(self.request.user, self.lot)
 
     def get_page_title(self):
