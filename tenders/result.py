@@ -136,10 +136,10 @@ def _report(round: TenderRound, standings: dict, actor, now, version: int) -> di
                 "ranking": [
                     {
                         "rank": s.rank,
-                        "receipt_number": s.bid.bid.receipt_number,
-                        "merchant_id": s.bid.bid.merchant_id,
-                        "merchant": s.bid.bid.merchant.name,
-                        "annual_rent": str(s.bid.annual_rent),
+                        "receipt_number": s.receipt_number,
+                        "merchant_id": s.merchant_id,
+                        "merchant": s.merchant,
+                        "annual_rent": str(s.annual_rent),
                         "points": {str(c): str(p) for c, p in s.points.items()},
                         "inputs": {str(c): str(v) for c, v in s.inputs.items()},
                         "total": str(s.total),
@@ -185,7 +185,7 @@ def result_sign_off(*, actor, round: TenderRound) -> Result:
     if faults:
         raise ValidationError(faults)
     now = timezone.now()
-    standings = lot_standings(round)
+    standings = lot_standings(round, detail=True)
     version = (Result.objects.filter(round=round).aggregate(v=Max("version"))["v"] or 0) + 1
     result = Result.objects.create(
         round=round,
@@ -198,7 +198,7 @@ def result_sign_off(*, actor, round: TenderRound) -> Result:
         RankedBid(
             result=result,
             lot_id=lot_id,
-            bid=standing.bid,
+            bid_id=standing.bid_id,
             rank=standing.rank,
             total=standing.total,
             points={str(c): str(p) for c, p in standing.points.items()},

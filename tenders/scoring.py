@@ -15,6 +15,7 @@ orders the valid bids by total points, then the higher offer, then the earlier r
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -22,14 +23,22 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
 from tenders.committee import ensure_seat
-from tenders.models import Criterion, Declaration, Lot, OpenedBid, Score, ScoreSheet, TenderRound
+from tenders.models import (
+    Criterion,
+    Declaration,
+    Lot,
+    OpenedBid,
+    Score,
+    ScoreSheet,
+    TenderRound,
+)
 from tenders.permissions import CONFIRM_OPENING, RUN_ROUND
 
 PLACES = Decimal("0.0001")
@@ -62,91 +71,144 @@ def price_points(offer: Decimal, best_offer: Decimal, weight: Decimal) -> Decima
     return quantize(offer / best_offer * weight)
 
 
+def mean_in_ten_thousandths(total_cents: int, high_cents: int, low_cents: int, count: int) -> int:
+    """The trimmed mean of ``count`` scores given in cents, in ten-thousandths of a point,
+    rounded half up: exact integer arithmetic, whatever the database's numeric types."""
+    if count >= TRIM_FROM:
+        total_cents, count = total_cents - high_cents - low_cents, count - 2
+    return (200 * total_cents + count) // (2 * count)
+
+
 def trimmed_mean(total: Decimal, high: Decimal, low: Decimal, count: int) -> Decimal:
     """The mean of ``count`` scores, without the highest and the lowest from TRIM_FROM on."""
-    if count >= TRIM_FROM:
-        return quantize((total - high - low) / (count - 2))
-    return quantize(total / count)
+    cents = [int(value * 100) for value in (total, high, low)]
+    return Decimal(mean_in_ten_thousandths(*cents, count)).scaleb(-4)
 
 
-def objective_points(criterion: Criterion, bid: OpenedBid, best_offer: Decimal) -> tuple:
+def objective_points(criterion: Criterion, bid: Standing, best_offer: Decimal) -> tuple:
     """(points, the input they come from) of an objective criterion for ``bid``."""
-    merchant = bid.bid.merchant
     if criterion.kind == Kind.PRICE:
         return price_points(bid.annual_rent, best_offer, criterion.weight), bid.annual_rent
-    value = merchant.registered_capital if criterion.kind == Kind.REGISTERED_CAPITAL else (
-        Decimal(merchant.store_count)
+    value = bid.registered_capital if criterion.kind == Kind.REGISTERED_CAPITAL else (
+        Decimal(bid.store_count)
     )  # fmt: skip
     return quantize(tier_share(criterion.tiers, value) * criterion.weight), value
 
 
 @dataclass
 class Standing:
-    """A valid bid's points by criterion, its total, and its place in the lot."""
+    """A valid bid (``bid_id`` is the OpenedBid's) with its points by criterion, its total
+    and its place in the lot. Points are held as whole ten-thousandths (exact integers)."""
 
-    bid: OpenedBid
-    points: dict[int, Decimal] = field(default_factory=dict)
+    bid_id: int
+    lot_id: int
+    annual_rent: Decimal
+    received_at: dt.datetime
+    receipt_number: str
+    merchant_id: int
+    merchant: str
+    registered_capital: Decimal
+    store_count: int
+    points_e4: dict[int, int] = field(default_factory=dict)
     inputs: dict[int, Decimal] = field(default_factory=dict)
     scored_by: dict[int, int] = field(default_factory=dict)
+    total_e4: int = 0
     rank: int = 0
 
     @property
+    def points(self) -> dict[int, Decimal]:
+        return {c: Decimal(value).scaleb(-4) for c, value in self.points_e4.items()}
+
+    @property
     def total(self) -> Decimal:
-        return sum(self.points.values(), Decimal("0"))
+        return Decimal(self.total_e4).scaleb(-4)
 
     def sort_key(self):
-        return (-self.total, -self.bid.annual_rent, self.bid.bid.received_at, self.bid.bid.pk)
+        return (-self.total_e4, -self.annual_rent, self.received_at, self.bid_id)
 
 
-def lot_standings(round: TenderRound, *, lots: Iterable[Lot] | None = None) -> dict[int, list]:
+def _per_criterion_sql() -> str:
+    """Per bid and subjective criterion of a round: the number of current scores and their
+    trimmed mean in whole ten-thousandths of a point — mean_in_ten_thousandths in SQL.
+
+    Scores are stored to the cent, so the sums are taken as whole cents (exact on SQLite's
+    floating sums too) and the rounding half up is integer division, the same on every
+    database.
+    """
+    score, lot = Score._meta.db_table, Lot._meta.db_table
+    total = "CAST(ROUND(SUM(points) * 100) AS INTEGER)"
+    high = "CAST(ROUND(MAX(points) * 100) AS INTEGER)"
+    low = "CAST(ROUND(MIN(points) * 100) AS INTEGER)"
+    return f"""
+        SELECT bid_id, criterion_id, COUNT(*) AS n,
+               CASE WHEN COUNT(*) >= {TRIM_FROM}
+                    THEN (200 * ({total} - {high} - {low}) + COUNT(*) - 2) / (2 * (COUNT(*) - 2))
+                    ELSE (200 * {total} + COUNT(*)) / (2 * COUNT(*)) END AS points_e4
+        FROM {score}
+        WHERE is_current AND lot_id IN (SELECT id FROM {lot} WHERE round_id = %s)
+        GROUP BY bid_id, criterion_id
+    """
+
+
+def _subjective_totals_sql() -> str:
+    """Per bid of a round: the sum of its subjective criteria's trimmed means."""
+    return f"SELECT bid_id, SUM(points_e4) FROM ({_per_criterion_sql()}) per GROUP BY bid_id"
+
+
+def lot_standings(round: TenderRound, *, detail: bool = False) -> dict[int, list[Standing]]:
     """The ranking of every lot of ``round`` from the current scores: {lot id: [Standing]}.
 
-    One aggregate query gives, per bid and subjective criterion, the count, sum, highest and
-    lowest of the members' current scores; the rest is arithmetic on those.
+    One statement sums, per bid, the trimmed means of its subjective criteria (computed in
+    the database, in exact integers); the objective criteria are added here in Decimal and
+    the bids sorted. With ``detail`` the points of each subjective criterion and how many
+    members scored it are read too (for the committee's report).
     """
-    lot_ids = [lot.pk for lot in lots] if lots is not None else list(
-        round.lots.values_list("pk", flat=True)
-    )  # fmt: skip
     criteria = list(round.criteria.all())
-    bids = list(
-        OpenedBid.objects.filter(bid__lot_id__in=lot_ids, is_valid=True)
-        .select_related("bid__merchant")
-        .only(
-            "annual_rent",
+    computed = [c for c in criteria if c.kind != Kind.SUBJECTIVE]
+    scored = [c.pk for c in criteria if c.kind == Kind.SUBJECTIVE]
+    bids = [
+        Standing(*row)
+        for row in OpenedBid.objects.filter(bid__round=round, is_valid=True).values_list(
+            "pk",
             "bid__lot_id",
+            "annual_rent",
             "bid__received_at",
             "bid__receipt_number",
+            "bid__merchant_id",
             "bid__merchant__name",
             "bid__merchant__registered_capital",
             "bid__merchant__store_count",
         )
-    )
-    aggregates = (
-        Score.objects.filter(lot_id__in=lot_ids, is_current=True)
-        .values_list("bid_id", "criterion_id")
-        .annotate(n=Count("id"), total=Sum("points"), high=Max("points"), low=Min("points"))
-        .order_by()
-    )
-    subjective = {}
-    for bid_id, criterion_id, count, total, high, low in aggregates:
-        subjective[bid_id, criterion_id] = (trimmed_mean(total, high, low, count), count)
+    ]
+    per_criterion, totals = {}, {}
+    if scored:
+        with connection.cursor() as cursor:
+            if detail:
+                cursor.execute(_per_criterion_sql(), [round.pk])
+                per_criterion = {(b, c): (int(p), n) for b, c, n, p in cursor.fetchall()}
+            else:
+                cursor.execute(_subjective_totals_sql(), [round.pk])
+                totals = {bid_id: int(points) for bid_id, points in cursor.fetchall()}
     best: dict[int, Decimal] = {}
     for bid in bids:
-        lot_id = bid.bid.lot_id
-        best[lot_id] = max(best.get(lot_id, bid.annual_rent), bid.annual_rent)
-    standings: dict[int, list[Standing]] = {lot_id: [] for lot_id in lot_ids}
+        best[bid.lot_id] = max(best.get(bid.lot_id, bid.annual_rent), bid.annual_rent)
+    standings: dict[int, list[Standing]] = {
+        lot_id: [] for lot_id in round.lots.values_list("pk", flat=True)
+    }
     for bid in bids:
-        standing = Standing(bid=bid)
-        for criterion in criteria:
-            if criterion.kind == Kind.SUBJECTIVE:
-                points, count = subjective.get((bid.pk, criterion.pk), (Decimal("0"), 0))
-                standing.scored_by[criterion.pk] = count
-            else:
-                points, standing.inputs[criterion.pk] = objective_points(
-                    criterion, bid, best[bid.bid.lot_id]
+        if detail:
+            for criterion_id in scored:
+                bid.points_e4[criterion_id], bid.scored_by[criterion_id] = per_criterion.get(
+                    (bid.bid_id, criterion_id), (0, 0)
                 )
-            standing.points[criterion.pk] = points
-        standings[bid.bid.lot_id].append(standing)
+            bid.total_e4 = sum(bid.points_e4.values())
+        else:
+            bid.total_e4 = totals.get(bid.bid_id, 0)
+        for criterion in computed:
+            points, bid.inputs[criterion.pk] = objective_points(criterion, bid, best[bid.lot_id])
+            bid.points_e4[criterion.pk] = int(points.scaleb(4))
+            bid.total_e4 += bid.points_e4[criterion.pk]
+        standings[bid.lot_id].append(bid)
     for ranking in standings.values():
         ranking.sort(key=Standing.sort_key)
         for place, standing in enumerate(ranking, start=1):
