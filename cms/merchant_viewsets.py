@@ -20,7 +20,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
-from guardian.shortcuts import get_users_with_perms
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -40,7 +39,7 @@ from cms.viewsets import (
 )
 from stations.models import BusinessCategory, Station
 from tenders import selectors, services
-from tenders.models import Brand, CreditRecord, Demand, Merchant
+from tenders.models import Brand, Demand, Merchant
 
 # --- shared pieces ------------------------------------------------------------------------
 
@@ -67,17 +66,8 @@ class DecimalColumn(Column):
 
 def credit_bar_in_force(on):
     """Whether a merchant's blacklist entry is in force on the date ``on``, as a queryset
-    expression for a list of merchants (one query, not one a row).
-
-    It says what tenders.services.merchant_credit_bar says for one merchant — from the record
-    date through the expiry date, no expiry meaning for good — and a test holds the two to
-    agree; a selector for it belongs in tenders.selectors.
-    """
-    return Exists(
-        CreditRecord.objects.filter(
-            merchant=OuterRef("pk"), kind=CreditRecord.Kind.BLACKLIST, recorded_on__lte=on
-        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-    )
+    expression for a list of merchants (one query, not one a row)."""
+    return Exists(services.credit_bars_in_force(on=on).filter(merchant=OuterRef("pk")))
 
 
 class BarredColumn(Column):
@@ -185,15 +175,7 @@ class MerchantInspectView(ScopedInspectView):
             )
         )
         records = list(merchant.credit_records.order_by("-recorded_on", "-pk"))
-        members = sorted(
-            get_users_with_perms(
-                merchant,
-                only_with_perms_in=["act_for_merchant"],
-                with_group_users=False,
-                with_superusers=False,
-            ),
-            key=lambda u: u.get_username(),
-        )
+        members = selectors.merchant_members(merchant)
         demands = list(
             selectors.demands_for(user, merchant=merchant)
             .prefetch_related(Prefetch("stations", queryset=Station.objects.only("code")))

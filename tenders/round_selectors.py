@@ -48,10 +48,7 @@ def _sees_every_round(user) -> bool:
     )
 
 
-def reserve_visible_to(user, lot: Lot) -> bool:
-    """Whether ``user`` may see ``lot``'s reserve price now."""
-    if lot.round.status == Status.AWARDED:
-        return True
+def _sees_reserve_before_result(user) -> bool:
     if not _active(user):
         return False
     if user.is_superuser:
@@ -59,6 +56,11 @@ def reserve_visible_to(user, lot: Lot) -> bool:
     if _in_group(user, roles.MERCHANT, roles.COMMITTEE_MEMBER):
         return False
     return user.has_perm(VIEW_RESERVE)
+
+
+def reserve_visible_to(user, lot: Lot) -> bool:
+    """Whether ``user`` may see ``lot``'s reserve price now."""
+    return lot.round.status == Status.AWARDED or _sees_reserve_before_result(user)
 
 
 def rounds_for(user) -> QuerySet[TenderRound]:
@@ -101,7 +103,7 @@ def lots_for(user, round: TenderRound) -> list[Lot]:
     lots = list(
         round.lots.select_related("round", "station", "business_type").prefetch_related("units")
     )
-    for lot in lots:
-        if not reserve_visible_to(user, lot):
+    if round.status != Status.AWARDED and not _sees_reserve_before_result(user):
+        for lot in lots:
             lot.reserve_annual_rent = None
     return lots

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from tenders.models import Demand, Merchant
 from tenders.permissions import ACT_FOR_MERCHANT, can_view_all_merchants
@@ -52,3 +52,15 @@ def get_demand_for(user, pk) -> Demand:
     if demand is None:
         raise Http404(_("No such demand."))
     return demand
+
+
+def merchant_members(merchant: Merchant) -> list:
+    """The merchant's own users (act_for_merchant on it), by username; officers acting for
+    every merchant through their global right are not members."""
+    users = get_users_with_perms(
+        merchant,
+        only_with_perms_in=["act_for_merchant"],
+        with_group_users=False,
+        with_superusers=False,
+    )
+    return sorted(users, key=lambda user: user.get_username())

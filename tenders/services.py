@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
@@ -368,13 +368,20 @@ def credit_record_add(
     return record
 
 
+def credit_bars_in_force(*, on: dt.date) -> QuerySet[CreditRecord]:
+    """Blacklist records in force on the date ``on``: from their date through their expiry
+    date, no expiry meaning for good. The one statement of the rule, for one merchant
+    (merchant_credit_bar) and for lists (``Exists(...filter(merchant=OuterRef("pk")))``)."""
+    return CreditRecord.objects.filter(
+        kind=CreditRecord.Kind.BLACKLIST, recorded_on__lte=on
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+
+
 def merchant_credit_bar(merchant: Merchant, *, on: dt.date) -> CreditRecord | None:
     """The blacklist record barring ``merchant`` on the date ``on`` (latest first), if any."""
     return (
-        CreditRecord.objects.filter(
-            merchant=merchant, kind=CreditRecord.Kind.BLACKLIST, recorded_on__lte=on
-        )
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        credit_bars_in_force(on=on)
+        .filter(merchant=merchant)
         .order_by("-recorded_on", "-pk")
         .first()
     )
