@@ -449,3 +449,73 @@ def test_a_refused_sign_off_changes_nothing_for_an_inspector(scored):
     with pytest.raises(PermissionDenied):
         outcome.result_sign_off(actor=tender_inspector(), round=scored.round)
     assert not Result.objects.exists()
+
+
+# --- the transition table, service by service ---------------------------------------------
+
+RESULT_MOVES = {
+    Status.SCORED: lambda opened, chair: outcome.result_sign_off(actor=chair, round=opened.round),
+    Status.PUBLICITY: lambda opened, chair: outcome.result_publish(
+        actor=opened.officer, round=opened.round
+    ),
+    Status.AWARDED: lambda opened, chair: outcome.round_award(
+        actor=opened.officer, round=opened.round
+    ),
+    Status.FAILED: lambda opened, chair: outcome.round_fail(
+        actor=opened.officer, round=opened.round, reason="No valid bid."
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("current", "new"),
+    [
+        (current, new)
+        for current in Status.values
+        for new in RESULT_MOVES
+        # The allowed moves are tested above, with their preconditions.
+        if Status(new) not in TenderRound.TRANSITIONS[Status(current)]
+    ],
+)
+def test_each_result_service_refuses_a_move_off_the_table(scored, members, current, new):
+    from stations.transitions import InvalidTransition
+
+    TenderRound.objects.filter(pk=scored.round.pk).update(status=current)
+    scored.refresh()
+    with pytest.raises(InvalidTransition):
+        RESULT_MOVES[new](scored, members[0])
+    assert _status(scored) == current
+    assert not Result.objects.exists() and not Award.objects.exists()
+
+
+@pytest.mark.parametrize("current", Objection.Status.values)
+@pytest.mark.parametrize("new", Objection.Status.values)
+def test_the_objection_table_allows_exactly_its_moves(current, new):
+    from stations.transitions import InvalidTransition, ensure_transition
+
+    from tenders.models import Merchant
+
+    lot = Lot(number=1, round=TenderRound(code="T"))
+    objection = Objection(status=current, lot=lot, merchant=Merchant(name="M"))
+    if Objection.Status(new) in Objection.TRANSITIONS[Objection.Status(current)]:
+        ensure_transition(objection, new)
+    else:
+        with pytest.raises(InvalidTransition):
+            ensure_transition(objection, new)
+
+
+def test_a_decided_objection_is_not_decided_again(publicity, objection):
+    from stations.transitions import InvalidTransition
+
+    outcome.objection_propose(
+        actor=publicity.officer, objection=objection, upheld=False, reason="Tiers are right."
+    )
+    outcome.objection_cosign(actor=publicity.inspector, objection=objection)
+    with pytest.raises(InvalidTransition):
+        outcome.objection_propose(
+            actor=publicity.officer, objection=objection, upheld=True, outcome="fail_lot",
+            reason="Second thoughts.",
+        )  # fmt: skip
+    with pytest.raises(InvalidTransition):
+        outcome.objection_cosign(actor=tender_inspector(), objection=objection)
+    assert Objection.objects.get().status == Objection.Status.REJECTED
