@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from audit.models import Entry
 from tenders import committee
 from tenders.models import Declaration, Score, ScoreSheet, Seat
+from tenders.result import result_sign_off
 from tenders.round_selectors import rounds_for
-from tests.tenders.bid_factories import BIDDING
+from tenders.scoring import scoresheet_submit
+from tests.tenders.bid_factories import BIDDING, bidding_round
 from tests.tenders.committee_factories import (
     declare_all,
     member,
@@ -134,8 +136,6 @@ def test_a_member_who_has_not_scored_leaves_with_a_reason(opened):
 
 
 def test_declarations_wait_for_the_opening(clock):
-    from tests.tenders.bid_factories import bidding_round
-
     round_obj = bidding_round(clock)
     user = member()
     committee.seat_appoint(actor=None, round=round_obj, user=user, department="legal")
@@ -196,14 +196,10 @@ def test_a_late_conflict_withdraws_the_members_scores(opened):
     assert entry.data == {"withdrawn_sheets": [sheet_row.pk]}
     # And they may not score it again.
     with pytest.raises(PermissionDenied):
-        from tenders.scoring import scoresheet_submit
-
         scoresheet_submit(actor=members[3], lot=lot, scores=sheet(lot, {"a": 1, "b": 1}, opened))
 
 
 def test_the_committee_is_fixed_once_the_result_is_signed(opened):
-    from tenders.result import result_sign_off
-
     members = seat_committee(opened, size=5)
     declare_all(opened, members)
     score_all(opened, members)

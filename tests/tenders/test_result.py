@@ -14,10 +14,22 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import Entry
+from stations import services as space
 from stations.models import Unit
+from stations.transitions import InvalidTransition, ensure_transition
 from tenders import result as outcome
 from tenders import scoring
-from tenders.models import Award, Lot, Objection, RankedBid, Result, Seat, TenderRound
+from tenders.committee import declaration_make, seat_appoint
+from tenders.models import (
+    Award,
+    Lot,
+    Merchant,
+    Objection,
+    RankedBid,
+    Result,
+    Seat,
+    TenderRound,
+)
 from tests.tenders.bid_factories import BIDDING
 from tests.tenders.committee_factories import (
     declare_all,
@@ -142,8 +154,6 @@ def test_recusal_is_made_up_by_appointing_another_member(opened):
     score_all(opened, members)
     assert outcome.sign_off_faults(opened.round)
     extra = member()
-    from tenders.committee import declaration_make, seat_appoint
-
     seat_appoint(actor=opened.officer, round=opened.round, user=extra, department="finance")
     for lot in opened.lots:
         declaration_make(actor=extra, lot=lot, has_conflict=False)
@@ -357,8 +367,6 @@ def test_the_award_reserves_the_units_of_each_winner(publicity, clock):
 
 def test_a_failure_midway_leaves_nothing_awarded(publicity, clock):
     clock.move_to(publicity.round.publicity_ends_at)
-    from stations import services as space
-
     real = space.unit_change_status
     calls = []
 
@@ -478,8 +486,6 @@ RESULT_MOVES = {
     ],
 )
 def test_each_result_service_refuses_a_move_off_the_table(scored, members, current, new):
-    from stations.transitions import InvalidTransition
-
     TenderRound.objects.filter(pk=scored.round.pk).update(status=current)
     scored.refresh()
     with pytest.raises(InvalidTransition):
@@ -491,10 +497,6 @@ def test_each_result_service_refuses_a_move_off_the_table(scored, members, curre
 @pytest.mark.parametrize("current", Objection.Status.values)
 @pytest.mark.parametrize("new", Objection.Status.values)
 def test_the_objection_table_allows_exactly_its_moves(current, new):
-    from stations.transitions import InvalidTransition, ensure_transition
-
-    from tenders.models import Merchant
-
     lot = Lot(number=1, round=TenderRound(code="T"))
     objection = Objection(status=current, lot=lot, merchant=Merchant(name="M"))
     if Objection.Status(new) in Objection.TRANSITIONS[Objection.Status(current)]:
@@ -505,8 +507,6 @@ def test_the_objection_table_allows_exactly_its_moves(current, new):
 
 
 def test_a_decided_objection_is_not_decided_again(publicity, objection):
-    from stations.transitions import InvalidTransition
-
     outcome.objection_propose(
         actor=publicity.officer, objection=objection, upheld=False, reason="Tiers are right."
     )
