@@ -215,8 +215,10 @@ def round_update(*, actor, round: TenderRound, **changes) -> TenderRound:
 def round_change_schedule(*, actor, round: TenderRound, **new_dates) -> TenderRound:
     """Move dates of the schedule; only dates still ahead may move, and only to the future.
 
-    Refused once the bids are opened. The order must still hold; the journal keeps the old
-    and the new value of every date that moved.
+    A draft was never public, so none of its dates has taken effect: a draft whose planned
+    publication went by unpublished is rescheduled to the future like any other. Refused once
+    the bids are opened. The order must still hold; the journal keeps the old and the new
+    value of every date that moved.
     """
     round = _locked(round)
     ensure_runs_rounds(actor)
@@ -236,7 +238,7 @@ def round_change_schedule(*, actor, round: TenderRound, **new_dates) -> TenderRo
         old = getattr(round, name)
         if value == old:
             continue
-        if old <= now:
+        if old <= now and round.status != Status.DRAFT:
             errors[name] = _(
                 "%(label)s (%(when)s) has already passed; it can no longer change."
             ) % {

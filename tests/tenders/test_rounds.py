@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from audit import journal
 from audit.models import Entry
@@ -157,6 +157,20 @@ def test_a_date_that_has_passed_cannot_change(clock, officer_user):
         round_obj.application_opens_at
     )
     assert not Entry.objects.filter(action="round.change_schedule").exists()
+
+
+def test_a_draft_left_unpublished_past_its_dates_is_rescheduled(clock, officer_user):
+    round_obj = ready_round()
+    clock.move_to(round_obj.bid_deadline + dt.timedelta(days=1))
+    with pytest.raises(ValidationError):
+        rounds.round_publish(actor=officer_user, round=round_obj)
+    later = schedule(timezone.now())
+    rounds.round_change_schedule(actor=officer_user, round=round_obj, **later)
+    round_obj.refresh_from_db()
+    assert {name: getattr(round_obj, name) for name in later} == later
+    clock.move_to(later["publication_at"] - dt.timedelta(hours=1))
+    rounds.round_publish(actor=officer_user, round=round_obj)
+    assert TenderRound.objects.get(pk=round_obj.pk).status == Status.PUBLISHED
 
 
 def test_a_date_cannot_be_moved_into_the_past(clock, officer_user):
