@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, get_objects_for_user
 
 import audit
 from stations import roles
@@ -154,6 +154,8 @@ def merchant_register(
         raise PermissionDenied(_("You may not register a merchant."))
     if customer_rating is not None and not is_tender_officer(actor):
         raise PermissionDenied(_("Only a tender officer may set the customer rating."))
+    if not for_others:
+        _ensure_no_other_company(actor)
     code = normalise_credit_code(credit_code)
     merchant = Merchant(
         name=(name or "").strip(),
@@ -216,6 +218,30 @@ def merchant_update(*, actor, merchant: Merchant, **changes) -> Merchant:
     return merchant
 
 
+def company_of(user) -> Merchant | None:
+    """The merchant ``user`` belongs to (a user belongs to one company), if any."""
+    return (
+        Merchant.objects.filter(
+            pk__in=get_objects_for_user(
+                user, ACT_FOR_MERCHANT, klass=Merchant, accept_global_perms=False
+            ).values("pk")
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _ensure_no_other_company(user, merchant: Merchant | None = None) -> None:
+    company = company_of(user)
+    if company is not None and company != merchant:
+        raise ValidationError(
+            {
+                "user": _("User %(user)s belongs to %(merchant)s; a user acts for one company.")
+                % {"user": user, "merchant": company.name}
+            }
+        )
+
+
 def _add_member(*, actor, merchant: Merchant, user) -> None:
     assign_perm(ACT_FOR_MERCHANT, user, merchant)
     group, _created = Group.objects.get_or_create(name=roles.MERCHANT)
@@ -230,7 +256,9 @@ def _add_member(*, actor, merchant: Merchant, user) -> None:
 
 @transaction.atomic
 def merchant_add_member(*, actor, merchant: Merchant, user) -> Merchant:
-    """Let ``user`` act for ``merchant``; an officer or one of the merchant's users may."""
+    """Let ``user`` act for ``merchant``; an officer or one of the merchant's users may.
+
+    A user belongs to one company: one who acts for another merchant is refused."""
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
     ensure_can_act_for(actor, merchant)
     if not user.is_active:
@@ -249,6 +277,7 @@ def merchant_add_member(*, actor, merchant: Merchant, user) -> Merchant:
                 % {"user": user, "merchant": merchant.name}
             }
         )
+    _ensure_no_other_company(user, merchant)
     _add_member(actor=actor, merchant=merchant, user=user)
     return merchant
 

@@ -323,6 +323,27 @@ def test_a_member_cannot_be_added_twice():
     assert exc.value.message_dict == {"user": [f"User {user} already acts for 甲公司."]}
 
 
+def test_a_user_belongs_to_one_company():
+    first = MerchantFactory(name="甲公司")
+    user = merchant_user(first)
+    other = MerchantFactory(name="乙公司")
+
+    with pytest.raises(ValidationError) as added:
+        services.merchant_add_member(actor=tender_officer(), merchant=other, user=user)
+    assert added.value.message_dict == {
+        "user": [f"User {user} belongs to 甲公司; a user acts for one company."]
+    }
+    with pytest.raises(ValidationError) as registered:
+        register(user)
+    assert registered.value.message_dict == {
+        "user": [f"User {user} belongs to 甲公司; a user acts for one company."]
+    }
+    assert not user.has_perm("tenders.act_for_merchant", other)
+    assert not Merchant.objects.filter(credit_code=CODE).exists()
+    assert services.company_of(user) == first
+    assert journal_count() == 0
+
+
 # --- brands --------------------------------------------------------------------------------
 
 
@@ -536,14 +557,6 @@ def test_a_user_of_no_merchant_and_an_inactive_member_see_none():
     assert not selectors.merchants_for(UserFactory()).exists()
     assert not selectors.merchants_for(former).exists()
     assert not selectors.merchants_for(UserFactory(roles=[roles.COMMITTEE_MEMBER])).exists()
-
-
-def test_a_member_of_two_merchants_sees_both():
-    first, second = MerchantFactory(), MerchantFactory()
-    user = merchant_user(first)
-    services.merchant_add_member(actor=None, merchant=second, user=user)
-
-    assert set(selectors.merchants_for(user)) == {first, second}
 
 
 def test_check_character_helper_makes_valid_codes():
