@@ -15,9 +15,10 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import audit
@@ -202,6 +203,13 @@ def _read_bid(key: bytes, round: TenderRound, bid: Bid) -> tuple[dict | None, st
 
 
 def _open(actor, round: TenderRound, pair: list[OpeningConfirmation], now) -> Opening:
+    # The opening record is the tender's record: its reasons are written in the tender's
+    # language (the site's), not in that of whoever happened to confirm second.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _open_in_record_language(actor, round, pair, now)
+
+
+def _open_in_record_language(actor, round, pair, now) -> Opening:
     if round.status == Status.PUBLISHED:
         _move(actor, round, Status.APPLICATIONS_CLOSED, action="round.close_applications")
     if round.status == Status.APPLICATIONS_CLOSED:

@@ -20,6 +20,12 @@ from tests.tenders.factories import MerchantFactory, merchant_user
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def record_language(settings):
+    """The opening record is written in the site's language: English here, as the messages."""
+    settings.LANGUAGE_CODE = "en"
+
 AFTER = DEADLINE + dt.timedelta(hours=1)  # 2026-03-21 11:00 in Shanghai
 OFFERS = ("150000.00", "110000.00", "130000.00")
 Status = TenderRound.Status

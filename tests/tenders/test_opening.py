@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
 
 from audit.models import Entry
 from stations import roles
@@ -26,6 +27,12 @@ from tests.tenders.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def record_language(settings):
+    """The opening record is written in the site's language: English here, as the messages."""
+    settings.LANGUAGE_CODE = "en"
 
 AFTER = DEADLINE + dt.timedelta(hours=1)
 
@@ -222,6 +229,18 @@ def test_an_officer_and_an_inspector_open_decrypt_and_check_the_reserve(
     assert all(b["digest_verified"] for b in lot1["bids"] + lot2["bids"])
     assert {c["role"] for c in opening.record["confirmed_by"]} == {"officer", "inspector"}
     assert not Entry.objects.filter(action="opening.breach").exists()
+
+
+def test_the_record_is_in_the_sites_language_whoever_confirms(
+    sealed, officer, inspector, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("en"):
+        _open(sealed, officer, inspector)
+    below = OpenedBid.objects.get(bid__merchant=sealed["merchants"]["b"])
+    assert below.invalid_reason == "报价低于底价。"
+    reasons = [b["reason"] for lot in Opening.objects.get().record["lots"] for b in lot["bids"]]
+    assert "报价低于底价。" in reasons
 
 
 def test_the_opening_journals_every_step(sealed, officer, inspector):
