@@ -22,10 +22,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import audit
-from stations import roles
 from stations.transitions import ensure_transition
 from tenders.bids import bid_aad, document_aad, round_key, sha256_hex
-from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, TenderRound
+from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, Seat, TenderRound
 from tenders.permissions import ACT_FOR_MERCHANT, CONFIRM_OPENING, RUN_ROUND
 from tenders.rounds import when
 from tenders.sealing import SealBroken, unseal
@@ -301,14 +300,15 @@ def _open_in_record_language(actor, round, pair, now) -> Opening:
 
 
 def may_see_opening(user, round: TenderRound) -> bool:
-    """Officers, inspectors, committee members, and the users of the round's bidders."""
+    """Officers, inspectors, the members seated on the round's committee, and the users of
+    the round's bidders."""
     if user is None:
         return True
     if not (user.is_active and user.is_authenticated):
         return False
     if user.has_perm(RUN_ROUND) or user.has_perm(CONFIRM_OPENING):
         return True
-    if user.groups.filter(name=roles.COMMITTEE_MEMBER).exists():
+    if Seat.objects.filter(round=round, user=user).exists():
         return True
     merchants = {
         bid.merchant for bid in Bid.objects.filter(round=round).select_related("merchant")

@@ -15,6 +15,7 @@ from audit.models import Entry
 from stations import roles
 from tenders import rounds
 from tenders.bids import bid_read, bid_withdraw
+from tenders.committee import seat_appoint
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, TenderRound
 from tenders.opening import opening_confirm, opening_record_for
 from tests.factories import UserFactory
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.django_db
 def record_language(settings):
     """The opening record is written in the site's language: English here, as the messages."""
     settings.LANGUAGE_CODE = "en"
+
 
 AFTER = DEADLINE + dt.timedelta(hours=1)
 
@@ -308,11 +310,17 @@ def test_the_record_is_refused_before_the_opening(sealed, officer):
 def test_the_record_goes_to_officers_inspectors_committee_and_bidders(sealed, officer, inspector):
     opening = _open(sealed, officer, inspector)
     committee = UserFactory(roles=[roles.COMMITTEE_MEMBER])
+    seat_appoint(actor=officer, round=sealed["round"], user=committee, department="finance")
     users = sealed["users"]
     for reader in (officer, inspector, committee, users["a"], users["b"], users["c"]):
         assert opening_record_for(reader, sealed["round"]) == opening.record
-    with pytest.raises(PermissionDenied):
-        opening_record_for(merchant_user(MerchantFactory()), sealed["round"])
+    # Another company's user, and a committee member not seated on this round.
+    for outsider in (
+        merchant_user(MerchantFactory()),
+        UserFactory(roles=[roles.COMMITTEE_MEMBER]),
+    ):
+        with pytest.raises(PermissionDenied):
+            opening_record_for(outsider, sealed["round"])
 
 
 def test_after_the_opening_a_bidder_reads_an_opened_bid_and_it_is_journaled(
