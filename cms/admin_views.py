@@ -273,6 +273,13 @@ REPORTS = {
             "unit is designated for it."
         ),
     ),
+    "rent-vs-reserve": (
+        gettext_lazy("Rent won against the reserve price"),
+        gettext_lazy(
+            "For each awarded lot: its area, the reserve annual rent set by the railway group, "
+            "the annual rent won and the premium over the reserve."
+        ),
+    ),
 }
 DOWNLOADS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -342,6 +349,12 @@ class ReportView(SpacePageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         frame = self.frame
         tiers = dict(Station.Tier.choices)
+        type_names = {}
+        if "business_type" in frame.columns:
+            codes = [str(code) for code in frame["business_type"].dropna().unique()]
+            type_names = {
+                c.code: category_name(c) for c in BusinessCategory.objects.filter(code__in=codes)
+            }
         rows = []
         for record in frame.itertuples(index=False, name=None):
             cells = []
@@ -350,6 +363,8 @@ class ReportView(SpacePageMixin, TemplateView):
                     cells.append({"check": bool(value)})
                 elif column == "tier":
                     cells.append({"text": tiers.get(value, value)})
+                elif column == "business_type" and value:
+                    cells.append({"text": type_names.get(value, value)})
                 else:
                     number = isinstance(value, (int, float, Decimal, np.number))
                     cells.append({"text": "" if _is_missing(value) else value, "num": number})
@@ -388,6 +403,13 @@ COLUMN_LABELS = {
     "toilet_interfaces": gettext_lazy("Toilet interfaces"),
     "washbasin_interfaces": gettext_lazy("Washbasin interfaces"),
     "complete": gettext_lazy("Complete"),
+    "round": gettext_lazy("Round"),
+    "lot": gettext_lazy("Lot"),
+    "business_type": gettext_lazy("Business type"),
+    "area_m2": gettext_lazy("Area (m²)"),
+    "reserve_annual_rent": gettext_lazy("Reserve annual rent (CNY)"),
+    "awarded_annual_rent": gettext_lazy("Annual rent won (CNY)"),
+    "premium_pct": gettext_lazy("Premium over the reserve (%)"),
 }
 
 
@@ -404,10 +426,10 @@ def column_labels(columns) -> list[dict]:
 
 
 def _is_missing(value) -> bool:
-    try:
-        return value != value  # NaN and pandas' NA are not equal to themselves
-    except TypeError:
-        return value is None
+    """None, NaN, pandas' NA and NaT: an empty cell."""
+    import pandas as pd  # imported by the report already; not at start-up
+
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
 # --- unit import --------------------------------------------------------------------------
