@@ -105,9 +105,13 @@ def seat_appoint(
         actor=actor,
         action="committee.appoint",
         target=seat,
-        after={"round": round.code, "member": user.get_username(), "department": department,
-               "chair": is_chair},
-    )  # fmt: skip
+        after={
+            "round": round.code,
+            "member": user.get_username(),
+            "department": department,
+            "chair": is_chair,
+        },
+    )
     return seat
 
 
@@ -154,10 +158,14 @@ def seat_remove(*, actor, seat: Seat, reason: str) -> None:
         actor=actor,
         action="committee.remove",
         target=seat,
-        before={"round": round.code, "member": seat.user.get_username(),
-                "department": seat.department, "chair": seat.is_chair},
+        before={
+            "round": round.code,
+            "member": seat.user.get_username(),
+            "department": seat.department,
+            "chair": seat.is_chair,
+        },
         data={"reason": reason.strip()},
-    )  # fmt: skip
+    )
     seat.delete()
 
 

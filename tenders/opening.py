@@ -22,11 +22,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import audit
-from stations.transitions import ensure_transition
 from tenders.bids import bid_aad, document_aad, round_key, sha256_hex
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, Seat, TenderRound
 from tenders.permissions import ACT_FOR_MERCHANT, CONFIRM_OPENING, RUN_ROUND
-from tenders.rounds import when
+from tenders.rounds import move_round, when
 from tenders.sealing import SealBroken, unseal
 
 CONFIRMATION_WINDOW = dt.timedelta(minutes=30)
@@ -52,21 +51,6 @@ def _role_of(actor) -> str:
         return Role.INSPECTOR
     raise PermissionDenied(
         _("Only a leasing officer or a discipline inspector may confirm an opening.")
-    )
-
-
-def _move(actor, round: TenderRound, status: str, *, action: str, data=None) -> None:
-    ensure_transition(round, status)
-    before = round.status
-    round.status = status
-    round.save(update_fields=["status"])
-    audit.record(
-        actor=actor,
-        action=action,
-        target=round,
-        before={"status": before},
-        after={"status": status},
-        data=data,
     )
 
 
@@ -210,16 +194,16 @@ def _open(actor, round: TenderRound, pair: list[OpeningConfirmation], now) -> Op
 
 def _open_in_record_language(actor, round, pair, now) -> Opening:
     if round.status == Status.PUBLISHED:
-        _move(actor, round, Status.APPLICATIONS_CLOSED, action="round.close_applications")
+        move_round(actor, round, Status.APPLICATIONS_CLOSED, action="round.close_applications")
     if round.status == Status.APPLICATIONS_CLOSED:
-        _move(
+        move_round(
             actor,
             round,
             Status.BIDDING_CLOSED,
             action="round.close_bidding",
             data={"reason": "opening"},
         )
-    _move(actor, round, Status.OPENED, action="round.open")
+    move_round(actor, round, Status.OPENED, action="round.open")
     key = round_key(round)
     opening = Opening.objects.create(round=round, opened_at=now, record={})
     bids = list(

@@ -38,7 +38,7 @@ from tenders.models import (
     TenderRound,
 )
 from tenders.permissions import CONFIRM_OPENING, is_member_of
-from tenders.rounds import ensure_runs_rounds, when
+from tenders.rounds import ensure_runs_rounds, move_round, when
 from tenders.scoring import lot_standings, outliers
 
 Status = TenderRound.Status
@@ -48,22 +48,6 @@ OPEN_OBJECTIONS = (ObjectionStatus.PENDING, ObjectionStatus.PROPOSED)
 
 def _locked(round: TenderRound) -> TenderRound:
     return TenderRound.objects.select_for_update().get(pk=round.pk)
-
-
-def _move(actor, round: TenderRound, status: str, *, action: str, data=None) -> TenderRound:
-    ensure_transition(round, status)
-    before = round.status
-    round.status = status
-    round.save(update_fields=["status", "publicity_ends_at"])
-    audit.record(
-        actor=actor,
-        action=action,
-        target=round,
-        before={"status": before},
-        after={"status": status, "publicity_ends_at": round.publicity_ends_at},
-        data=data,
-    )
-    return round
 
 
 def standing_result(round: TenderRound) -> Result | None:
@@ -89,10 +73,12 @@ def sign_off_faults(round: TenderRound) -> list[str]:
             )
         if len(entry.scoring) < round.min_members_per_lot:
             faults.append(
-                _("%(lot)s: only %(count)s members may score it after recusals; the round needs "
-                  "%(minimum)s. Appoint more members.")
+                _(
+                    "%(lot)s: only %(count)s members may score it after recusals; the round needs "
+                    "%(minimum)s. Appoint more members."
+                )
                 % {**label, "count": len(entry.scoring), "minimum": round.min_members_per_lot}
-            )  # fmt: skip
+            )
         if entry.waiting:
             faults.append(
                 _("%(lot)s: waiting for the scores of %(members)s.")
@@ -101,13 +87,20 @@ def sign_off_faults(round: TenderRound) -> list[str]:
         for outlier in outliers(entry.lot):
             score = outlier.score
             faults.append(
-                _("%(lot)s: %(member)s gave bid %(receipt)s %(points)s on “%(criterion)s”, "
-                  "%(distance)s from the median %(median)s: a written justification is needed.")
-                % {**label, "member": score.sheet.seat.user.get_username(),
-                   "receipt": score.bid.bid.receipt_number, "points": score.points,
-                   "criterion": score.criterion.name, "distance": outlier.distance,
-                   "median": outlier.median}
-            )  # fmt: skip
+                _(
+                    "%(lot)s: %(member)s gave bid %(receipt)s %(points)s on “%(criterion)s”, "
+                    "%(distance)s from the median %(median)s: a written justification is needed."
+                )
+                % {
+                    **label,
+                    "member": score.sheet.seat.user.get_username(),
+                    "receipt": score.bid.bid.receipt_number,
+                    "points": score.points,
+                    "criterion": score.criterion.name,
+                    "distance": outlier.distance,
+                    "median": outlier.median,
+                }
+            )
     return faults
 
 
@@ -121,9 +114,12 @@ def _report(round: TenderRound, standings: dict, actor, now, version: int) -> di
         .order_by("bid__received_at")
     ):
         invalid.setdefault(opened.bid.lot_id, []).append(
-            {"receipt_number": opened.bid.receipt_number, "merchant": opened.bid.merchant.name,
-             "reason": opened.invalid_reason}
-        )  # fmt: skip
+            {
+                "receipt_number": opened.bid.receipt_number,
+                "merchant": opened.bid.merchant.name,
+                "reason": opened.invalid_reason,
+            }
+        )
     lots = []
     for lot in round.lots.order_by("number"):
         entry = progress[lot.pk]
@@ -164,7 +160,7 @@ def _report(round: TenderRound, standings: dict, actor, now, version: int) -> di
                 "chair": seat.is_chair,
             }
             for seat in Seat.objects.filter(round=round).select_related("user")
-        ],  # fmt: skip
+        ],
         "lots": lots,
     }
 
@@ -207,7 +203,7 @@ def result_sign_off(*, actor, round: TenderRound) -> Result:
         for standing in ranking
     )
     audit.record(actor=actor, action="result.sign_off", target=result, after=result.report)
-    _move(actor, round, Status.SCORED, action="round.scored")
+    move_round(actor, round, Status.SCORED, action="round.scored")
     return result
 
 
@@ -220,7 +216,9 @@ def result_publish(*, actor, round: TenderRound) -> TenderRound:
     if standing_result(round) is None:
         raise ValidationError(_("There is no signed result to publish."))
     round.publicity_ends_at = timezone.now() + dt.timedelta(days=round.publicity_days)
-    return _move(actor, round, Status.PUBLICITY, action="result.publish")
+    return move_round(
+        actor, round, Status.PUBLICITY, action="result.publish", fields=["publicity_ends_at"]
+    )
 
 
 @transaction.atomic
@@ -232,7 +230,9 @@ def round_fail(*, actor, round: TenderRound, reason: str) -> TenderRound:
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the round fails.")})
     round.lots.filter(status=Lot.Status.OPEN).update(status=Lot.Status.FAILED)
-    return _move(actor, round, Status.FAILED, action="round.fail", data={"reason": reason.strip()})
+    return move_round(
+        actor, round, Status.FAILED, action="round.fail", data={"reason": reason.strip()}
+    )
 
 
 # --- objections ---------------------------------------------------------------------------
@@ -297,10 +297,14 @@ def _objection_move(actor, objection: Objection, status: str, *, action: str, da
         action=action,
         target=objection,
         before={"status": before},
-        after={"status": status, "upheld": objection.upheld, "outcome": objection.outcome,
-               "reason": objection.reason},
+        after={
+            "status": status,
+            "upheld": objection.upheld,
+            "outcome": objection.outcome,
+            "reason": objection.reason,
+        },
         data=data,
-    )  # fmt: skip
+    )
     return objection
 
 
@@ -343,8 +347,12 @@ def objection_return(*, actor, objection: Objection, reason: str) -> Objection:
     _ensure_inspector(actor, objection)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the proposal is sent back.")})
-    proposal = {"upheld": objection.upheld, "outcome": objection.outcome,
-                "reason": objection.reason, "proposed_by": objection.proposed_by.get_username()}  # fmt: skip
+    proposal = {
+        "upheld": objection.upheld,
+        "outcome": objection.outcome,
+        "reason": objection.reason,
+        "proposed_by": objection.proposed_by.get_username(),
+    }
     objection.upheld = None
     objection.outcome = ""
     objection.reason = ""
@@ -389,8 +397,14 @@ def objection_cosign(*, actor, objection: Objection) -> Objection:
             data={"objection": objection.pk, "reason": objection.reason},
         )
         round.publicity_ends_at = None
-        _move(actor, round, Status.OPENED, action="round.rescore",
-              data={"objection": objection.pk})  # fmt: skip
+        move_round(
+            actor,
+            round,
+            Status.OPENED,
+            action="round.rescore",
+            fields=["publicity_ends_at"],
+            data={"objection": objection.pk},
+        )
     elif objection.outcome == Objection.Outcome.FAIL_LOT:
         lot = objection.lot
         lot.status = Lot.Status.FAILED
@@ -404,8 +418,9 @@ def objection_cosign(*, actor, objection: Objection) -> Objection:
             data={"objection": objection.pk, "reason": objection.reason},
         )
         if not round.lots.exclude(status=Lot.Status.FAILED).exists():
-            _move(actor, round, Status.FAILED, action="round.fail",
-                  data={"objection": objection.pk})  # fmt: skip
+            move_round(
+                actor, round, Status.FAILED, action="round.fail", data={"objection": objection.pk}
+            )
     return objection
 
 
@@ -448,8 +463,13 @@ def round_award(*, actor, round: TenderRound) -> list[Award]:
         if ranked is None:
             lot.status = Lot.Status.FAILED
             lot.save(update_fields=["status"])
-            audit.record(actor=actor, action="lot.fail", target=lot,
-                         after={"status": lot.status}, data={"reason": "no valid bid"})  # fmt: skip
+            audit.record(
+                actor=actor,
+                action="lot.fail",
+                target=lot,
+                after={"status": lot.status},
+                data={"reason": "no valid bid"},
+            )
             continue
         award = Award.objects.create(
             lot=lot,
@@ -470,13 +490,17 @@ def round_award(*, actor, round: TenderRound) -> list[Award]:
             actor=actor,
             action="award.make",
             target=award,
-            after={"lot": lot.number, "merchant_id": award.merchant_id,
-                   "merchant": award.merchant.name,
-                   "receipt_number": ranked.bid.bid.receipt_number,
-                   "annual_rent": award.annual_rent, "total": ranked.total,
-                   "units": [unit.code for unit in lot.units.all()]},
-        )  # fmt: skip
+            after={
+                "lot": lot.number,
+                "merchant_id": award.merchant_id,
+                "merchant": award.merchant.name,
+                "receipt_number": ranked.bid.bid.receipt_number,
+                "annual_rent": award.annual_rent,
+                "total": ranked.total,
+                "units": [unit.code for unit in lot.units.all()],
+            },
+        )
         awards.append(award)
     final = Status.AWARDED if awards else Status.FAILED
-    _move(actor, round, final, action="round.award" if awards else "round.fail")
+    move_round(actor, round, final, action="round.award" if awards else "round.fail")
     return awards

@@ -346,20 +346,30 @@ def round_cancel(*, actor, round: TenderRound, reason: str) -> TenderRound:
     return _move(actor, round, Status.CANCELLED, action="round.cancel", reason=reason.strip())
 
 
-def _move(actor, round: TenderRound, status: str, *, action: str, reason: str = ""):
+def move_round(
+    actor, round: TenderRound, status: str, *, action: str, data=None, fields: Sequence[str] = ()
+) -> TenderRound:
+    """Move a locked ``round`` along its transition table, saving ``fields`` changed with the
+    status, and journal the move (the fields' new values with it)."""
+    ensure_transition(round, status)
     before = round.status
     round.status = status
-    round.save(update_fields=["status"])
-    data = {"reason": reason} if reason else None
+    round.save(update_fields=["status", *fields])
     audit.record(
         actor=actor,
         action=action,
         target=round,
         before={"status": before},
-        after={"status": status},
+        after={"status": status, **{name: getattr(round, name) for name in fields}},
         data=data,
     )
     return round
+
+
+def _move(actor, round: TenderRound, status: str, *, action: str, reason: str = ""):
+    return move_round(
+        actor, round, status, action=action, data={"reason": reason} if reason else None
+    )
 
 
 # --- lots ---------------------------------------------------------------------------------

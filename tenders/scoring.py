@@ -89,9 +89,11 @@ def objective_points(criterion: Criterion, bid: Standing, best_offer: Decimal) -
     """(points, the input they come from) of an objective criterion for ``bid``."""
     if criterion.kind == Kind.PRICE:
         return price_points(bid.annual_rent, best_offer, criterion.weight), bid.annual_rent
-    value = bid.registered_capital if criterion.kind == Kind.REGISTERED_CAPITAL else (
-        Decimal(bid.store_count)
-    )  # fmt: skip
+    value = (
+        bid.registered_capital
+        if criterion.kind == Kind.REGISTERED_CAPITAL
+        else (Decimal(bid.store_count))
+    )
     return quantize(tier_share(criterion.tiers, value) * criterion.weight), value
 
 
@@ -226,9 +228,12 @@ def _locked(round: TenderRound) -> TenderRound:
 def _ensure_scoring(round: TenderRound) -> None:
     if round.status != Status.OPENED:
         raise ValidationError(
-            _("Round %(code)s is %(status)s: scores are given only between the opening and "
-              "the chair's sign-off.") % {"code": round.code, "status": round.get_status_display()}
-        )  # fmt: skip
+            _(
+                "Round %(code)s is %(status)s: scores are given only between the opening and "
+                "the chair's sign-off."
+            )
+            % {"code": round.code, "status": round.get_status_display()}
+        )
 
 
 def _ensure_may_score(seat, lot: Lot) -> None:
@@ -261,9 +266,12 @@ def _sheet_rows(lot: Lot, scores: Mapping, justifications: Mapping) -> list[Scor
     unknown = [key for key in scores if key not in expected]
     if unknown:
         errors.append(
-            _("These scores are not for a valid bid of %(lot)s on a criterion the committee "
-              "scores: %(keys)s.") % {"lot": lot, "keys": ", ".join(map(str, unknown))}
-        )  # fmt: skip
+            _(
+                "These scores are not for a valid bid of %(lot)s on a criterion the committee "
+                "scores: %(keys)s."
+            )
+            % {"lot": lot, "keys": ", ".join(map(str, unknown))}
+        )
     rows = []
     for key, (bid, criterion) in expected.items():
         label = {"receipt": bid.bid.receipt_number, "criterion": criterion.name}
@@ -344,9 +352,12 @@ def scoresheet_submit(
     _ensure_may_score(seat, lot)
     if ScoreSheet.objects.filter(seat=seat, lot=lot, is_current=True).exists():
         raise ValidationError(
-            _("You have already submitted your scores for %(lot)s: they are final. A correction "
-              "is a new version with its reason.") % {"lot": lot}
-        )  # fmt: skip
+            _(
+                "You have already submitted your scores for %(lot)s: they are final. A correction "
+                "is a new version with its reason."
+            )
+            % {"lot": lot}
+        )
     rows = _sheet_rows(lot, scores, justifications or {})
     previous = ScoreSheet.objects.filter(seat=seat, lot=lot).aggregate(v=Max("version"))["v"]
     sheet = _store_sheet(seat, lot, rows, version=(previous or 0) + 1)
