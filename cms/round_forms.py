@@ -119,6 +119,8 @@ class ScheduleForm(forms.Form):
 
 
 class CancelForm(forms.Form):
+    """The reason a status action needs (cancelling, failing a round)."""
+
     # Not required here: the service says why a reason is needed, on this field.
     reason = forms.CharField(
         label=_("Why is the round cancelled?"),
@@ -126,6 +128,11 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Kept in the audit journal and shown with the round."),
     )
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["reason"].label = label
 
 
 def _station_label(station: Station) -> str:

@@ -3,13 +3,15 @@
 tenders.round_selectors decides which rounds a user sees (a forbidden round answers 404 like a
 missing one) and the tender services decide every change; this module only chooses what to
 offer: officers (``tenders.run_round``) run rounds, inspectors (``tenders.confirm_opening``)
-read them and co-sign the opening, committee members see the rounds of their seats.
+read them and co-sign the opening and the decisions on objections, committee members see the
+rounds of their seats and evaluate them.
 """
 
 from __future__ import annotations
 
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from tenders.committee import SIT_ON_COMMITTEE
 from tenders.models import TenderRound
 from tenders.permissions import CONFIRM_OPENING, RUN_ROUND, is_tender_officer
 from tenders.round_selectors import rounds_for
@@ -36,6 +38,16 @@ def sees_internals(user) -> bool:
 def may_confirm_opening(user) -> bool:
     """Whether to offer the "confirm the opening" button (the service has the last word)."""
     return sees_internals(user)
+
+
+def cosigns_objections(user) -> bool:
+    """Whether to offer co-signing a decision on an objection (the service has the last word)."""
+    return _active(user) and user.has_perm(CONFIRM_OPENING)
+
+
+def sits_on_committees(user) -> bool:
+    """An evaluation committee member: offered "My evaluations" (their seats decide the rest)."""
+    return _active(user) and user.has_perm(SIT_ON_COMMITTEE)
 
 
 def sees_rounds(user) -> bool:

@@ -1,5 +1,7 @@
 """The tender-round pages beyond the list and the create/edit forms: the round on one screen,
-its schedule, the status actions, lots, criteria, documents, applications and the opening.
+its schedule, the status actions, lots, criteria, documents, applications and the opening; the
+committee, the result, objections and awards join the round's page from cms.committee_views and
+cms.result_views.
 
 Every page finds its round through tenders.round_selectors.get_round_for (a round the user
 may not see answers 404, as a missing one does) and every change goes through a tender
@@ -35,6 +37,7 @@ from cms.columns import category_name
 from cms.forms import apply_service_errors
 from cms.round_policies import may_confirm_opening, runs_rounds, sees_internals
 from stations.models import Station
+from tenders import result as outcome
 from tenders import rounds
 from tenders.applications import DECIDING_STATUSES, application_decide
 from tenders.models import (
@@ -124,6 +127,11 @@ class Action:
     done: str
     service: object
     dangerous: bool = False
+    #: When set, the confirmation asks for a reason (the service requires it) with this label.
+    reason_label: str = ""
+    #: When set, whether to offer the action now beyond what the transition table allows
+    #: (``offered(round, now)``); the service still has the last word.
+    offered: object = None
 
 
 ACTIONS = {
@@ -179,9 +187,60 @@ ACTIONS = {
             gettext_lazy("Round %(code)s is cancelled."),
             rounds.round_cancel,
             dangerous=True,
+            reason_label=gettext_lazy("Why is the round cancelled?"),
+        ),
+        Action(
+            "publish-result",
+            Status.PUBLICITY,
+            gettext_lazy("Publish the result"),
+            gettext_lazy("Publish the result of round %(code)s?"),
+            gettext_lazy(
+                "The committee's signed result becomes public from now for the publicity period "
+                "of %(publicity_days)s days. Until it ends, any bidder may object with grounds; "
+                "the award comes after it."
+            ),
+            gettext_lazy("The result of round %(code)s is published."),
+            outcome.result_publish,
+        ),
+        Action(
+            "fail",
+            Status.FAILED,
+            gettext_lazy("Declare the round failed"),
+            gettext_lazy("Declare round %(code)s failed?"),
+            gettext_lazy(
+                "The round ends without an award: its open lots fail and their units are free "
+                "again. This cannot be undone; the reason is kept in the audit journal."
+            ),
+            gettext_lazy("Round %(code)s is declared failed."),
+            outcome.round_fail,
+            dangerous=True,
+            reason_label=gettext_lazy("Why does the round fail?"),
+        ),
+        Action(
+            "award",
+            Status.AWARDED,
+            gettext_lazy("Make the award"),
+            gettext_lazy("Make the award of round %(code)s?"),
+            gettext_lazy(
+                "Each open lot goes to its first-ranked bid at the rent offered, in one step, "
+                "and the lot's units become reserved for the winner; a lot without a ranked bid "
+                "fails. The publicity period ended at %(publicity_ends)s. This cannot be undone."
+            ),
+            gettext_lazy("Round %(code)s is awarded."),
+            outcome.round_award,
+            offered=lambda round, now: award_offered(round, now),  # defined below
         ),
     )
 }
+
+
+def award_offered(round: TenderRound, now) -> bool:
+    """After the publicity period, with no objection awaiting its decision."""
+    return (
+        round.publicity_ends_at is not None
+        and now >= round.publicity_ends_at
+        and not round.objections.filter(status__in=outcome.OPEN_OBJECTIONS).exists()
+    )
 
 
 def _schedule_words(round: TenderRound) -> dict:
@@ -190,6 +249,8 @@ def _schedule_words(round: TenderRound) -> dict:
         "publication": rounds.when(round.publication_at),
         "applications_close": rounds.when(round.application_closes_at),
         "deadline": rounds.when(round.bid_deadline),
+        "publicity_days": round.publicity_days,
+        "publicity_ends": rounds.when(round.publicity_ends_at) if round.publicity_ends_at else "",
     }
 
 
@@ -198,13 +259,14 @@ def actions_for(user, round: TenderRound) -> list[dict]:
     if not runs_rounds(user):
         return []
     allowed = TenderRound.TRANSITIONS.get(Status(round.status), set())
+    now = timezone.now()
     return [
         {
             "action": action,
             "url": reverse("tender-rounds:action", args=(round.pk, action.slug)),
         }
         for action in ACTIONS.values()
-        if action.target in allowed
+        if action.target in allowed and (action.offered is None or action.offered(round, now))
     ]
 
 
@@ -440,6 +502,29 @@ class RoundDetailView(RoundPageMixin, TemplateView):
                 active_bids=sum(b.status == Bid.Status.ACTIVE for b in bids),
             )
         context.update(opening_context(user, round, now))
+        context.update(self.after_opening_context(user, round, now, officer))
+        return context
+
+    def after_opening_context(self, user, round: TenderRound, now, officer: bool) -> dict:
+        """The committee, the result, objections and awards: each as the user may see it."""
+        # Those modules build their pages on this one.
+        from cms import committee_views, result_views
+
+        context = committee_views.my_seat_context(user, round)
+        context.update(result_views.result_context(round))
+        context["awards"] = result_views.awards_context(round)
+        if sees_internals(user):
+            context.update(committee_views.committee_context(user, round))
+            context["objections"] = result_views.objections_context(user, round)
+        context["award_waits"] = (
+            officer
+            and round.status == Status.PUBLICITY
+            and not award_offered(round, now)
+            and {
+                "until": round.publicity_ends_at,
+                "objections": round.objections.filter(status__in=outcome.OPEN_OBJECTIONS).count(),
+            }
+        )
         return context
 
 
@@ -532,8 +617,8 @@ class RoundActionView(RoundPageMixin, TemplateView):
         return str(self.action.label)
 
     def get_form(self, data=None):
-        if self.action.slug == "cancel":
-            return round_forms.CancelForm(data)
+        if self.action.reason_label:
+            return round_forms.CancelForm(data, label=self.action.reason_label)
         return None
 
     def get(self, request, *args, **kwargs):
@@ -557,7 +642,16 @@ class RoundActionView(RoundPageMixin, TemplateView):
             )
             context = self.get_context_data(form=form, errors=errors)
             return self.render_to_response(context)
-        django_messages.success(request, str(self.action.done) % {"code": self.round.code})
+        status = TenderRound.objects.values_list("status", flat=True).get(pk=self.round.pk)
+        if status == self.action.target:
+            done = str(self.action.done) % {"code": self.round.code}
+        else:
+            # The award fails a round none of whose lots could be awarded, say.
+            done = _("Round %(code)s is now “%(status)s”.") % {
+                "code": self.round.code,
+                "status": Status(status).label,
+            }
+        django_messages.success(request, done)
         return redirect(detail_url(self.round))
 
     def get_context_data(self, **kwargs):

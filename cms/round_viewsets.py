@@ -1,4 +1,5 @@
-"""The tender-round admin: the list, the create and edit forms, and the round's own pages.
+"""The tender-round admin: the list, the create and edit forms, and the round's own pages
+(the committee's, the result's and the objections' among them).
 
 The list holds the rounds tenders.round_selectors.rounds_for gives the user; create and edit
 call tenders.rounds.round_create / round_update, whose refusals come back on the fields; the
@@ -19,7 +20,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from cms import round_views
+from cms import committee_views, result_views, round_views
 from cms.round_forms import RoundCreateForm, RoundEditForm
 from cms.round_policies import runs_rounds
 from cms.viewsets import ScopedCreateView, ScopedEditView
@@ -181,6 +182,38 @@ class TenderRoundViewSet(ModelViewSet):
                 name="applications",
             ),
             path("<int:pk>/opening/", round_views.OpeningView.as_view(), name="opening"),
+            # The committee, its report, objections (cms.committee_views, cms.result_views).
+            path(
+                "<int:pk>/committee/appoint/",
+                committee_views.AppointView.as_view(),
+                name="seat_appoint",
+            ),
+            path(
+                "<int:pk>/committee/<int:seat_pk>/chair/",
+                committee_views.SeatChairView.as_view(),
+                name="seat_chair",
+            ),
+            path(
+                "<int:pk>/committee/<int:seat_pk>/remove/",
+                committee_views.SeatRemoveView.as_view(),
+                name="seat_remove",
+            ),
+            path(
+                "<int:pk>/lots/<int:lot_pk>/scores/",
+                committee_views.LotScoresView.as_view(),
+                name="lot_scores",
+            ),
+            path("<int:pk>/sign-off/", committee_views.SignOffView.as_view(), name="sign_off"),
+            path(
+                "<int:pk>/objections/<int:objection_pk>/propose/",
+                result_views.ObjectionProposeView.as_view(),
+                name="objection_propose",
+            ),
+            path(
+                "<int:pk>/objections/<int:objection_pk>/",
+                result_views.ObjectionDecideView.as_view(),
+                name="objection_decide",
+            ),
         ]
 
 

@@ -8,12 +8,14 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from cms import admin_views, round_policies
+from cms.committee_views import EvaluationViewSet
 from cms.dashboard import StationsPanel
 from cms.demand_viewsets import MerchantsAndDemandsGroup
+from cms.member_chooser import member_chooser_viewset
 from cms.merchant_dashboard import MerchantsPanel
 from cms.merchant_policies import may_add_demands, may_view_merchants
-from cms.round_dashboard import RoundsPanel
-from cms.round_policies import sees_internals
+from cms.round_dashboard import EvaluationsPanel, RoundsPanel
+from cms.round_policies import sees_internals, sits_on_committees
 from cms.round_viewsets import ROUNDS_SUBMENU, TenderRoundGroup, new_round_menu_item
 from cms.viewsets import AuditJournalViewSet, StationSpaceGroup
 
@@ -127,7 +129,7 @@ def back_office_css():
 
 @hooks.register("register_admin_viewset")
 def register_round_viewsets():
-    return TenderRoundGroup()
+    return [TenderRoundGroup(), EvaluationViewSet(), member_chooser_viewset]
 
 
 @hooks.register(ROUNDS_SUBMENU)
@@ -141,9 +143,25 @@ def add_rounds_panel(request, panels):
         panels.append(RoundsPanel(request.user))
 
 
+@hooks.register("construct_homepage_panels")
+def add_evaluations_panel(request, panels):
+    if sits_on_committees(request.user) and not request.user.is_superuser:
+        panels.append(EvaluationsPanel(request.user))
+
+
 @hooks.register("insert_global_admin_css")
 def round_css():
     return format_html('<link rel="stylesheet" href="{}">', static("cms/rounds.css"))
+
+
+@hooks.register("insert_global_admin_css")
+def committee_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/committee.css"))
+
+
+@hooks.register("insert_global_admin_js")
+def committee_js():
+    return format_html('<script src="{}" defer></script>', static("cms/committee.js"))
 
 
 # --- merchants and demands ------------------------------------------------------------------

@@ -601,7 +601,7 @@ def test_an_inspector_posting_an_action_changes_nothing(as_inspector, clock):
 
 def test_an_unknown_action_is_not_found(as_officer, clock):
     round_obj = draft_round()
-    assert as_officer.get(url("action", round_obj.pk, "award")).status_code == 404
+    assert as_officer.get(url("action", round_obj.pk, "reopen")).status_code == 404
 
 
 # --- lots ---------------------------------------------------------------------------------
