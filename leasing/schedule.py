@@ -9,8 +9,9 @@ Pure functions on dates and Decimals, so that every rule can be tested with know
 - Rent is due from the end of the rent-free fit-out months; instalments follow the payment
   frequency within each lease year, each due on its first day, for rent in advance.
 - A year's payable rent is its annual rent × its payable months ÷ 12, a part month counting
-  its days ÷ the month's days; its instalments share it by length, the last taking the
-  rounding so that they add up to exactly the year's rent.
+  its days ÷ the month's days, to the cent; its instalments share it by length, the cents
+  of rounding going to the largest remainders, so that they add up to exactly the year's
+  rent and none is negative.
 - Turnover rent for a lease year is its rate × the year's reported turnover; the year is
   settled at the greater of that and what the schedule already asked, the difference being
   a settlement instalment.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 SETTLEMENT_DAYS = 30  # a year's turnover settlement is due this many days after it ends
@@ -77,6 +78,20 @@ def annual_rent(first_year: Decimal, escalation_pct: Decimal, year: int) -> Deci
     return rent
 
 
+def share_in_cents(annual: Decimal, months: list[Decimal]) -> list[Decimal]:
+    """``annual`` × each period's months ÷ 12, in cents that add up to exactly the rounded
+    total: each share is rounded down, and the cents left go one each to the shares that
+    lost the most (the earlier first) — the largest-remainder method, never negative."""
+    exact = [annual * m / 12 for m in months]
+    total = cents(sum(exact, Decimal("0")))
+    floors = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
+    left = int((total - sum(floors, Decimal("0"))) / CENT)
+    by_loss = sorted(range(len(exact)), key=lambda i: (floors[i] - exact[i], i))
+    for i in by_loss[:left]:
+        floors[i] += CENT
+    return floors
+
+
 @dataclass(frozen=True)
 class Due:
     """One instalment of the schedule."""
@@ -112,9 +127,7 @@ def rent_schedule(
             length = months_between(payable_from, period_end) - k * frequency_months
             periods.append((period_start, period_end, length))
             k += 1
-        year_total = cents(rent * sum(m for _s, _e, m in periods) / 12)
-        amounts = [cents(rent * months / 12) for _s, _e, months in periods]
-        amounts[-1] += year_total - sum(amounts)
+        amounts = share_in_cents(rent, [months for _s, _e, months in periods])
         schedule.extend(
             Due(year.number, s, e, s, amount)
             for (s, e, _m), amount in zip(periods, amounts, strict=True)

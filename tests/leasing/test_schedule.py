@@ -13,6 +13,7 @@ from leasing.schedule import (
     lease_years,
     months_between,
     rent_schedule,
+    share_in_cents,
     turnover_settlement,
 )
 
@@ -83,8 +84,8 @@ def test_a_part_month_at_the_end_is_paid_by_its_days_and_the_year_adds_up():
         start=day(2026, 1, 1), end=day(2026, 4, 16), first_year_rent=D("100000"),
         frequency_months=1,
     )  # fmt: skip
-    # 100000 × 3.5 / 12 = 29166.67; the last instalment takes the rounding.
-    assert [d.amount for d in dues] == [D("8333.33"), D("8333.33"), D("8333.33"), D("4166.68")]
+    # 100000 × 3.5 / 12 = 29166.67; the two cents of rounding go to the largest remainders.
+    assert [d.amount for d in dues] == [D("8333.34"), D("8333.33"), D("8333.33"), D("4166.67")]
     assert sum(d.amount for d in dues) == D("29166.67")
 
 
@@ -108,6 +109,13 @@ def test_every_whole_year_adds_up_to_its_annual_rent(months, free, frequency, re
             assert paid == annual_rent(rent, D("0"), year.number)
     assert all(d.amount >= 0 for d in dues)
     assert all(d.period_start < d.period_end for d in dues)
+
+
+def test_shares_in_cents_add_up_and_go_to_the_largest_remainders():
+    assert share_in_cents(D("100000"), [D(1)] * 12) == [D("8333.34")] * 4 + [D("8333.33")] * 8
+    assert share_in_cents(D("1.26"), [D(1), D(1), D(1), D(1) / 31]) == [
+        D("0.11"), D("0.11"), D("0.10"), D("0.00"),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
