@@ -90,13 +90,13 @@ class Lease(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     escalation_pct = models.DecimalField(
-        _("annual escalation (%)"),
+        _("annual escalation (per cent)"),
         **PERCENT,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
     )
     turnover_rate_pct = models.DecimalField(
-        _("turnover rent (% of turnover)"),
+        _("turnover rent (per cent of turnover)"),
         **PERCENT,
         null=True,
         blank=True,

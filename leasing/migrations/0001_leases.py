@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                             django.core.validators.MinValueValidator(Decimal("0")),
                             django.core.validators.MaxValueValidator(Decimal("50")),
                         ],
-                        verbose_name="annual escalation (%)",
+                        verbose_name="annual escalation (per cent)",
                     ),
                 ),
                 (
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                             django.core.validators.MinValueValidator(Decimal("0")),
                             django.core.validators.MaxValueValidator(Decimal("100")),
                         ],
-                        verbose_name="turnover rent (% of turnover)",
+                        verbose_name="turnover rent (per cent of turnover)",
                     ),
                 ),
                 (
