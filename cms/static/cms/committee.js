@@ -14,6 +14,17 @@
     return parseFloat(value);
   }
 
+  // The column headers stay in view under the admin's own sticky header while scrolling.
+  var header = document.querySelector(".w-slim-header");
+  function stickUnderHeader() {
+    var sticky = header && getComputedStyle(header).position === "sticky";
+    document.querySelectorAll("[data-cms-grid]").forEach(function (grid) {
+      grid.style.setProperty("--cms-sticky-top", (sticky ? header.offsetHeight : 0) + "px");
+    });
+  }
+  stickUnderHeader();
+  window.addEventListener("resize", stickUnderHeader);
+
   document.querySelectorAll("[data-cms-score-form]").forEach(function (form) {
     var grid = form.querySelector("[data-cms-grid]");
     if (!grid) return;
