@@ -1,4 +1,6 @@
-"""Leases from awards (or direct), their units and periods, the rent schedule and turnover."""
+"""Leases from awards (or direct), their units and periods, the rent schedule and turnover;
+fit-out and opening milestones; operation: inspections, complaints, penalties, price checks,
+marketing events, and the spread of outlets."""
 
 from decimal import Decimal
 
@@ -7,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import Station, Unit
+from stations.models import BusinessCategory, Station, Unit
 from tenders.models import Award, Merchant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -116,6 +118,15 @@ class Lease(models.Model):
     deposit = models.DecimalField(_("deposit (CNY)"), **MONEY, editable=False)
     street_price_commitment = models.BooleanField(
         _("prices no higher than the same items in the street"), default=True
+    )
+    # 包保责任人: the one officer answerable for this outlet until it opens, and after.
+    responsible_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outlets_responsible_for",
+        verbose_name=_("responsible officer"),
     )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True, editable=False)
     opened_on = models.DateField(_("opened on"), null=True, blank=True, editable=False)
@@ -232,3 +243,309 @@ class TurnoverReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lease.code} · {self.month:%Y-%m}"
+
+
+# --- fit-out and opening (施工开业) --------------------------------------------------------
+
+
+class Milestone(models.Model):
+    """A step of an outlet's way from signing to opening, with its due date and date done."""
+
+    class Kind(models.TextChoices):
+        DESIGN_SUBMITTED = "design_submitted", _("Design submitted")
+        DESIGN_APPROVED = "design_approved", _("Design approved (fire safety, station style)")
+        SAFETY_BRIEFING = "safety_briefing", _("Construction safety briefing")
+        FIT_OUT_DONE = "fit_out_done", _("Fit-out done")
+        FIRE_ACCEPTANCE = "fire_acceptance", _("Fire acceptance")
+        OPENED = "opened", _("Opened")
+
+    ORDER = list(Kind.values)
+
+    lease = models.ForeignKey(
+        Lease, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("lease")
+    )
+    kind = models.CharField(_("milestone"), max_length=24, choices=Kind.choices)
+    due_on = models.DateField(_("due"))
+    done_on = models.DateField(_("done on"), null=True, blank=True, editable=False)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["lease", "due_on", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["lease", "kind"], name="milestone_once_per_lease")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lease.code} · {self.get_kind_display()}"
+
+
+class MilestoneDocument(models.Model):
+    """A document of a milestone (a design, an acceptance certificate), with its SHA-256."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="documents", verbose_name=_("milestone")
+    )
+    file = models.FileField(_("file"), upload_to="milestones/%Y/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    uploaded_at = models.DateTimeField(_("uploaded at"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["milestone", "uploaded_at"]
+        verbose_name = _("milestone document")
+        verbose_name_plural = _("milestone documents")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+# --- operation ----------------------------------------------------------------------------
+
+
+class Inspection(models.Model):
+    """An inspection of an outlet against a checklist, with its score, findings and
+    follow-up."""
+
+    lease = models.ForeignKey(
+        Lease, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("outlet")
+    )
+    inspected_on = models.DateField(_("inspected on"))
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("inspector"),
+        editable=False,
+    )
+    # [{"item": "hygiene" | "fire_safety" | "price_tags" | "service", "passed": bool,
+    #   "note": str}, …]
+    checklist = models.JSONField(_("checklist"), default=list)
+    score = models.DecimalField(
+        _("score (0–100)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    findings = models.TextField(_("findings"), blank=True)
+    follow_up = models.TextField(_("follow-up required"), blank=True)
+    follow_up_due = models.DateField(_("follow-up due"), null=True, blank=True)
+    follow_up_done_on = models.DateField(
+        _("follow-up done on"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["-inspected_on", "pk"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+
+    def __str__(self) -> str:
+        return f"{self.lease.code} · {self.inspected_on}"
+
+
+class Complaint(models.Model):
+    """A passenger's complaint about an outlet (or the station's commerce), and its answer."""
+
+    class Category(models.TextChoices):
+        PRICE = "price", _("Price")
+        HYGIENE = "hygiene", _("Hygiene")
+        SERVICE = "service", _("Service")
+        QUALITY = "quality", _("Quality")
+        OTHER = "other", _("Other")
+
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("station")
+    )
+    lease = models.ForeignKey(
+        Lease,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("outlet"),
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    received_at = models.DateTimeField(_("received at"))
+    description = models.TextField(_("complaint"))
+    service_hours = models.PositiveSmallIntegerField(
+        _("to be answered within (hours)"), default=24
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
+    resolution = models.TextField(_("resolution"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "pk"]
+        verbose_name = _("passenger complaint")
+        verbose_name_plural = _("passenger complaints")
+
+    def __str__(self) -> str:
+        return f"{self.station.code} · {self.get_category_display()} · {self.received_at:%Y-%m-%d}"
+
+
+class ViolationType(models.Model):
+    """A kind of violation and its fine (the fine schedule)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    fine = models.DecimalField(
+        _("fine (CNY)"), **MONEY, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("violation type")
+        verbose_name_plural = _("violation types")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class Penalty(models.Model):
+    """A fine on an outlet for a violation, citing the inspection or complaint it comes from."""
+
+    lease = models.ForeignKey(
+        Lease, on_delete=models.PROTECT, related_name="penalties", verbose_name=_("outlet")
+    )
+    violation = models.ForeignKey(
+        ViolationType, on_delete=models.PROTECT, related_name="+", verbose_name=_("violation")
+    )
+    amount = models.DecimalField(_("amount (CNY)"), **MONEY, editable=False)
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="penalties",
+        verbose_name=_("inspection"),
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="penalties",
+        verbose_name=_("complaint"),
+    )
+    issued_on = models.DateField(_("issued on"), editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-issued_on", "pk"]
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(inspection__isnull=False) | models.Q(complaint__isnull=False),
+                name="penalty_cites_its_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lease.code} · {self.violation} · {self.amount}"
+
+
+class PriceCheck(models.Model):
+    """Same quality, same price (同质同价): a chain item's station price against the street's."""
+
+    lease = models.ForeignKey(
+        Lease, on_delete=models.PROTECT, related_name="price_checks", verbose_name=_("outlet")
+    )
+    checked_on = models.DateField(_("checked on"))
+    item = models.CharField(_("item"), max_length=120)
+    station_price = models.DecimalField(
+        _("station price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    street_price = models.DecimalField(
+        _("street price (CNY)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-checked_on", "pk"]
+        verbose_name = _("price check")
+        verbose_name_plural = _("price checks")
+
+    def __str__(self) -> str:
+        return f"{self.lease.code} · {self.item}"
+
+    @property
+    def above_street(self) -> bool:
+        return self.station_price > self.street_price
+
+
+class MarketingEvent(models.Model):
+    """A station's (or, without a station, the network's) campaign and the outlets in it."""
+
+    title = models.CharField(_("title"), max_length=200)
+    station = models.ForeignKey(
+        Station,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="marketing_events",
+        verbose_name=_("station (empty: the whole network)"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    description = models.TextField(_("description"), blank=True)
+    outlets = models.ManyToManyField(
+        Lease, blank=True, related_name="marketing_events", verbose_name=_("outlets taking part")
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "title"]
+        verbose_name = _("marketing event")
+        verbose_name_plural = _("marketing events")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="event_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SpreadLimit(models.Model):
+    """错位经营: the most outlets of one business type a station takes, per level and in all."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="spread_limits", verbose_name=_("station")
+    )
+    business_type = models.ForeignKey(
+        BusinessCategory,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("business type"),
+    )
+    max_per_level = models.PositiveSmallIntegerField(_("most per level"), null=True, blank=True)
+    max_per_station = models.PositiveSmallIntegerField(
+        _("most in the station"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["station", "business_type"]
+        verbose_name = _("spread limit")
+        verbose_name_plural = _("spread limits")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "business_type"], name="spread_limit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} · {self.business_type}"
