@@ -1,6 +1,6 @@
 """Leases from awards (or direct), their units and periods, the rent schedule and turnover;
-fit-out and opening milestones; operation: inspections, complaints, penalties, price checks,
-marketing events, and the spread of outlets."""
+fit-out and opening milestones; operation: inspections, complaints, penalties, price checks
+and marketing events. (The spread of outlets is a station's rule: stations.SpreadLimit.)"""
 
 from decimal import Decimal
 
@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import BusinessCategory, Station, Unit
+from stations.models import Station, Unit
 from tenders.models import Award, Merchant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -520,32 +520,3 @@ class MarketingEvent(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class SpreadLimit(models.Model):
-    """错位经营: the most outlets of one business type a station takes, per level and in all."""
-
-    station = models.ForeignKey(
-        Station, on_delete=models.CASCADE, related_name="spread_limits", verbose_name=_("station")
-    )
-    business_type = models.ForeignKey(
-        BusinessCategory,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("business type"),
-    )
-    max_per_level = models.PositiveSmallIntegerField(_("most per level"), null=True, blank=True)
-    max_per_station = models.PositiveSmallIntegerField(
-        _("most in the station"), null=True, blank=True
-    )
-
-    class Meta:
-        ordering = ["station", "business_type"]
-        verbose_name = _("spread limit")
-        verbose_name_plural = _("spread limits")
-        constraints = [
-            models.UniqueConstraint(fields=["station", "business_type"], name="spread_limit_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.station.code} · {self.business_type}"

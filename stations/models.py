@@ -322,3 +322,32 @@ class UtilityPoint(models.Model):
 
     def __str__(self) -> str:
         return self.code or f"{self.get_kind_display()} ({self.x}, {self.y})"
+
+
+class SpreadLimit(models.Model):
+    """错位经营: the most outlets of one business type a station takes, per level and in all."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="spread_limits", verbose_name=_("station")
+    )
+    business_type = models.ForeignKey(
+        BusinessCategory,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("business type"),
+    )
+    max_per_level = models.PositiveSmallIntegerField(_("most per level"), null=True, blank=True)
+    max_per_station = models.PositiveSmallIntegerField(
+        _("most in the station"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["station", "business_type"]
+        verbose_name = _("spread limit")
+        verbose_name_plural = _("spread limits")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "business_type"], name="spread_limit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station.code} · {self.business_type}"

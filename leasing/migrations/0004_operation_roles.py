@@ -17,7 +17,6 @@ MODELS = (
     "penalty",
     "pricecheck",
     "marketingevent",
-    "spreadlimit",
 )
 KEEP = ("view", "add", "change")
 ROLE_PERMISSIONS = {
