@@ -1,14 +1,16 @@
 """The evaluation committee of a round: seats, the chair, declarations of interest, recusal.
 
 An officer appoints members (holders of ``tenders.sit_on_committee``) to a round, each for the
-department they represent, one of them the chair. After the opening, when the bidders are
-known, each member declares for each lot whether they have a conflict of interest; a conflict
-recuses them from the lot. A lot is scored only by the members who declared no conflict, and
-needs at least the round's ``min_members_per_lot`` of them.
+department they represent, one of them the chair. After the opening names the bidders, and
+before seeing any bid, each member declares towards every bidder whether they have a conflict
+of interest; a conflict recuses them from every lot that bidder bid for. A lot is scored only
+by the members not recused from it, and the round is scored only once every member has
+declared and every lot with valid bids has at least ``min_members_per_lot`` of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from tenders.models import Declaration, Lot, OpenedBid, Score, ScoreSheet, Seat, TenderRound
+from tenders.models import (
+    Declaration,
+    Lot,
+    Merchant,
+    OpenedBid,
+    Score,
+    ScoreSheet,
+    Seat,
+    TenderRound,
+)
 from tenders.rounds import ensure_runs_rounds
 
 SIT_ON_COMMITTEE = "tenders.sit_on_committee"
@@ -169,61 +180,146 @@ def seat_remove(*, actor, seat: Seat, reason: str) -> None:
     seat.delete()
 
 
-@transaction.atomic
-def declaration_make(*, actor, lot: Lot, has_conflict: bool, statement: str = "") -> Declaration:
-    """The actor declares whether they have a conflict of interest for ``lot``.
+def bidders_of(round: TenderRound) -> list[Merchant]:
+    """The merchants whose bids the opening named, by name."""
+    return list(
+        Merchant.objects.filter(bids__opened__opening__round=round).distinct().order_by("name")
+    )
 
-    Made after the opening, when the bidders are known, and before scoring the lot. A
-    conflict needs a statement and recuses the member. A declaration of no conflict may later
-    become a conflict (the member's scores for the lot then stop counting); a conflict is
-    never withdrawn.
-    """
-    round = _locked(lot.round)
+
+def _bidders_by_lot(round: TenderRound) -> dict[int, set[int]]:
+    lots: dict[int, set[int]] = {}
+    for lot_id, merchant_id in OpenedBid.objects.filter(bid__round=round).values_list(
+        "bid__lot_id", "bid__merchant_id"
+    ):
+        lots.setdefault(lot_id, set()).add(merchant_id)
+    return lots
+
+
+def has_declared(seat: Seat) -> bool:
+    """Whether the member has declared towards every bidder of the round."""
+    bidders = {merchant.pk for merchant in bidders_of(seat.round)}
+    declared = set(Declaration.objects.filter(seat=seat).values_list("merchant_id", flat=True))
+    return bool(bidders) and bidders <= declared
+
+
+def recused_lots(seat: Seat) -> set[int]:
+    """The lots the member is recused from: a bidder of each is one they declared a conflict
+    with."""
+    conflicts = set(
+        Declaration.objects.filter(seat=seat, has_conflict=True).values_list(
+            "merchant_id", flat=True
+        )
+    )
+    return {
+        lot_id
+        for lot_id, merchants in _bidders_by_lot(seat.round).items()
+        if merchants & conflicts
+    }
+
+
+def _ensure_declaring(actor, round: TenderRound) -> Seat:
     seat = ensure_seat(actor, round)
     if round.status != Status.OPENED:
         raise ValidationError(
             _("Declarations are made once the bids are opened and before the result is signed.")
         )
-    statement = (statement or "").strip()
-    if has_conflict and not statement:
-        raise ValidationError({"statement": _("Describe the conflict of interest.")})
-    now = timezone.now()
-    declaration = Declaration.objects.filter(seat=seat, lot=lot).first()
-    if declaration is None:
-        declaration = Declaration.objects.create(
-            seat=seat, lot=lot, has_conflict=has_conflict, statement=statement, declared_at=now
+    return seat
+
+
+@transaction.atomic
+def declarations_submit(*, actor, round: TenderRound, conflicts: Mapping) -> list[Declaration]:
+    """The member declares towards every bidder of ``round`` at once, before seeing any bid:
+    ``conflicts`` maps each bidder (merchant id) they have a conflict with to its statement;
+    every other bidder is declared free of conflict. Final: a conflict found later is added
+    with declaration_add_conflict.
+    """
+    round = _locked(round)
+    seat = _ensure_declaring(actor, round)
+    if Declaration.objects.filter(seat=seat).exists():
+        raise ValidationError(_("You have already declared your interests in this round."))
+    bidders = bidders_of(round)
+    known = {merchant.pk for merchant in bidders}
+    errors = []
+    unknown = sorted(str(key) for key in conflicts if int(key) not in known)
+    if unknown:
+        errors.append(
+            _("These are not bidders of this round: %(ids)s.") % {"ids": ", ".join(unknown)}
         )
-        before = None
-    elif declaration.has_conflict:
-        raise ValidationError(
-            _("You declared a conflict for %(lot)s; the recusal stands.") % {"lot": lot}
-        )
-    elif not has_conflict:
-        raise ValidationError(
-            _("You have already declared no conflict for %(lot)s.") % {"lot": lot}
-        )
-    else:
-        before = {"conflict": False, "statement": declaration.statement}
-        declaration.has_conflict = True
-        declaration.statement = statement
-        declaration.declared_at = now
-        declaration.save(update_fields=["has_conflict", "statement", "declared_at"])
-    withdrawn = []
-    if has_conflict:
-        withdrawn = list(
-            ScoreSheet.objects.filter(seat=seat, lot=lot, is_current=True).values_list(
-                "pk", flat=True
+    statements = {int(key): (text or "").strip() for key, text in conflicts.items()}
+    for merchant in bidders:
+        if merchant.pk in statements and not statements[merchant.pk]:
+            errors.append(
+                _("Describe your conflict of interest with %(merchant)s.")
+                % {"merchant": merchant.name}
             )
+    if errors:
+        raise ValidationError({"conflicts": errors})
+    now = timezone.now()
+    declarations = Declaration.objects.bulk_create(
+        Declaration(
+            seat=seat,
+            merchant=merchant,
+            has_conflict=merchant.pk in statements,
+            statement=statements.get(merchant.pk, ""),
+            declared_at=now,
         )
-        # The recused member's scores stop counting; the sheets stay for the record.
-        ScoreSheet.objects.filter(pk__in=withdrawn).update(is_current=False)
-        Score.objects.filter(sheet_id__in=withdrawn).update(is_current=False)
+        for merchant in bidders
+    )
     audit.record(
         actor=actor,
         action="committee.declare",
+        target=seat,
+        after={
+            "bidders": [merchant.name for merchant in bidders],
+            "conflicts": {m.name: statements[m.pk] for m in bidders if m.pk in statements},
+            "recused_lots": sorted(
+                Lot.objects.filter(pk__in=recused_lots(seat)).values_list("number", flat=True)
+            ),
+        },
+    )
+    return declarations
+
+
+@transaction.atomic
+def declaration_add_conflict(*, actor, round: TenderRound, merchant, statement: str):
+    """A conflict the member finds after declaring: it recuses them from the bidder's lots,
+    and their scores for those lots stop counting (the sheets stay for the record). A
+    conflict is never withdrawn."""
+    round = _locked(round)
+    seat = _ensure_declaring(actor, round)
+    statement = (statement or "").strip()
+    if not statement:
+        raise ValidationError({"statement": _("Describe the conflict of interest.")})
+    declaration = Declaration.objects.filter(seat=seat, merchant=merchant).first()
+    if declaration is None:
+        raise ValidationError(
+            _("Declare towards every bidder first; %(merchant)s is one of them.")
+            % {"merchant": merchant.name}
+        )
+    if declaration.has_conflict:
+        raise ValidationError(
+            _("You declared a conflict with %(merchant)s; the recusal stands.")
+            % {"merchant": merchant.name}
+        )
+    declaration.has_conflict = True
+    declaration.statement = statement
+    declaration.declared_at = timezone.now()
+    declaration.save(update_fields=["has_conflict", "statement", "declared_at"])
+    lots = recused_lots(seat)
+    withdrawn = list(
+        ScoreSheet.objects.filter(seat=seat, lot_id__in=lots, is_current=True).values_list(
+            "pk", flat=True
+        )
+    )
+    ScoreSheet.objects.filter(pk__in=withdrawn).update(is_current=False)
+    Score.objects.filter(sheet_id__in=withdrawn).update(is_current=False)
+    audit.record(
+        actor=actor,
+        action="committee.add_conflict",
         target=declaration,
-        before=before,
-        after={"lot": lot.number, "conflict": has_conflict, "statement": statement},
+        before={"conflict": False},
+        after={"conflict": True, "merchant": merchant.name, "statement": statement},
         data={"withdrawn_sheets": withdrawn} if withdrawn else None,
     )
     return declaration
@@ -254,12 +350,19 @@ class LotCommittee:
 
 
 def committee_progress(round: TenderRound) -> list[LotCommittee]:
-    """For each lot of ``round``: declarations, recusals and submitted sheets, in 4 queries."""
+    """For each lot of ``round``: who has not declared, who is recused (a conflict with one of
+    its bidders), who may score it and who has submitted — in five queries."""
     seats = list(Seat.objects.filter(round=round).select_related("user"))
-    declared = {
-        (d.seat_id, d.lot_id): d.has_conflict
-        for d in Declaration.objects.filter(seat__round=round)
-    }
+    bidders_by_lot = _bidders_by_lot(round)
+    bidders = set().union(*bidders_by_lot.values()) if bidders_by_lot else set()
+    declared: dict[int, set[int]] = {}
+    conflicts: dict[int, set[int]] = {}
+    for seat_id, merchant_id, conflict in Declaration.objects.filter(
+        seat__round=round
+    ).values_list("seat_id", "merchant_id", "has_conflict"):
+        declared.setdefault(seat_id, set()).add(merchant_id)
+        if conflict:
+            conflicts.setdefault(seat_id, set()).add(merchant_id)
     sheets = set(
         ScoreSheet.objects.filter(seat__round=round, is_current=True).values_list(
             "seat_id", "lot_id"
@@ -274,10 +377,9 @@ def committee_progress(round: TenderRound) -> list[LotCommittee]:
     for lot in round.lots.order_by("number"):
         entry = LotCommittee(lot=lot, valid_bids=valid.get(lot.pk, 0))
         for seat in seats:
-            conflict = declared.get((seat.pk, lot.pk))
-            if conflict is None:
+            if not bidders or not bidders <= declared.get(seat.pk, set()):
                 entry.undeclared.append(seat)
-            elif conflict:
+            elif bidders_by_lot.get(lot.pk, set()) & conflicts.get(seat.pk, set()):
                 entry.recused.append(seat)
             else:
                 entry.scoring.append(seat)

@@ -500,7 +500,7 @@ class DemoRound:
     applications: tuple[DemoApplication, ...] = ()
     officer: str = OFFICER
     min_members_per_lot: int = 5
-    conflicts: tuple[tuple[str, int, str], ...] = ()  # (member, lot number, statement)
+    conflicts: tuple[tuple[str, str, str], ...] = ()  # (member, bidder's key, statement)
     not_scored_by: tuple[str, ...] = ()
     objection: DemoObjection | None = None
     cancel_reason: str = ""
@@ -674,7 +674,7 @@ ROUNDS = (
                   ("xinjiayi", (2,)), ("jinzai", (3,)), ("junshan", (3,))),
         # Five members sit; with one recused from lot 2, four score it.
         min_members_per_lot=4,
-        conflicts=(("committee4", 2, "本人配偶在投标人湖南新佳宜连锁商业有限公司任区域经理，"
+        conflicts=(("committee4", "xinjiayi", "本人配偶在投标人湖南新佳宜连锁商业有限公司任区域经理，"
                                      "申请回避第2标段。"),),
         not_scored_by=("committee3",),
     ),
@@ -1184,9 +1184,8 @@ class RoundReplay:
         at(when.bid_deadline + 38 * minutes, lambda: self.confirm(INSPECTOR))
         declared = when.bid_deadline + dt.timedelta(days=1, hours=-1)
         for member in COMMITTEE:
-            for n in range(1, len(plan.lots) + 1):
-                declared += 10 * minutes
-                at(declared, lambda m=member, n=n: self.declare(m, n))
+            declared += 10 * minutes
+            at(declared, lambda m=member: self.declare(m))
         scored = when.bid_deadline + dt.timedelta(days=2, hours=4)
         for m, member in enumerate(COMMITTEE):
             if member in plan.not_scored_by:
@@ -1346,20 +1345,24 @@ class RoundReplay:
     def confirm(self, username: str) -> None:
         opening_confirm(actor=self.cast.user(username), round=self.round)
 
-    def declare(self, member: str, number: int) -> None:
-        statement = next((s for m, n, s in self.plan.conflicts if (m, n) == (member, number)), "")
-        committee.declaration_make(
+    def declare(self, member: str) -> None:
+        """Towards every bidder at once, before seeing the bids."""
+        committee.declarations_submit(
             actor=self.cast.user(member),
-            lot=self.lots[number],
-            has_conflict=bool(statement),
-            statement=statement,
+            round=self.round,
+            conflicts={
+                self.cast.merchants[key].pk: statement
+                for m, key, statement in self.plan.conflicts
+                if m == member
+            },
         )
 
     def score(self, member: int, number: int) -> None:
         username = COMMITTEE[member]
-        if any((m, n) == (username, number) for m, n, _s in self.plan.conflicts):
-            return
         lot = self.lots[number]
+        seat = Seat.objects.get(round=self.round, user=self.cast.user(username))
+        if lot.pk in committee.recused_lots(seat):
+            return
         plan = self.plan.lots[number - 1]
         opened = {
             o.bid.merchant_id: o

@@ -709,32 +709,35 @@ class Seat(models.Model):
 
 
 class Declaration(models.Model):
-    """A member's declaration of interest for a lot, made knowing its bidders.
+    """A member's declaration of interest towards one bidder of the round.
 
-    A declared conflict recuses the member from the lot: they neither score it nor see its
-    scores. A member scores a lot only after declaring no conflict for it.
+    Made after the opening names the bidders and before the member sees any bid: for every
+    bidder at once. A conflict recuses the member from every lot that bidder bid for: they
+    neither score it nor see its scores.
     """
 
     seat = models.ForeignKey(
         Seat, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("seat")
     )
-    lot = models.ForeignKey(
-        Lot, on_delete=models.CASCADE, related_name="declarations", verbose_name=_("lot")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="+", verbose_name=_("bidder")
     )
     has_conflict = models.BooleanField(_("conflict of interest"))
     statement = models.TextField(_("statement"), blank=True)
     declared_at = models.DateTimeField(_("declared at"), editable=False)
 
     class Meta:
-        ordering = ["lot", "seat"]
+        ordering = ["seat", "merchant"]
         verbose_name = _("declaration of interest")
         verbose_name_plural = _("declarations of interest")
         constraints = [
-            models.UniqueConstraint(fields=["seat", "lot"], name="declaration_once_per_lot")
+            models.UniqueConstraint(
+                fields=["seat", "merchant"], name="declaration_once_per_bidder"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.seat} · {self.lot}"
+        return f"{self.seat} · {self.merchant}"
 
 
 class ScoreSheet(models.Model):

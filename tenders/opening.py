@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from tenders.bids import bid_aad, document_aad, round_key, sha256_hex
+from tenders.committee import has_declared
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, Seat, TenderRound
 from tenders.permissions import ACT_FOR_MERCHANT, CONFIRM_OPENING, RUN_ROUND
 from tenders.rounds import move_round, when
@@ -284,16 +285,18 @@ def _open_in_record_language(actor, round, pair, now) -> Opening:
 
 
 def may_see_opening(user, round: TenderRound) -> bool:
-    """Officers, inspectors, the members seated on the round's committee, and the users of
-    the round's bidders."""
+    """Officers, inspectors, the members seated on the round's committee once they have
+    declared their interests, and the users of the round's bidders."""
     if user is None:
         return True
     if not (user.is_active and user.is_authenticated):
         return False
     if user.has_perm(RUN_ROUND) or user.has_perm(CONFIRM_OPENING):
         return True
-    if Seat.objects.filter(round=round, user=user).exists():
-        return True
+    seat = Seat.objects.filter(round=round, user=user).first()
+    if seat is not None:
+        # Offers are seen only after declaring towards every bidder (the names come first).
+        return has_declared(seat)
     merchants = {
         bid.merchant for bid in Bid.objects.filter(round=round).select_related("merchant")
     }

@@ -39,7 +39,7 @@ from tenders.models import (
 )
 from tenders.permissions import CONFIRM_OPENING, is_member_of
 from tenders.rounds import ensure_runs_rounds, move_round, when
-from tenders.scoring import lot_standings, outliers
+from tenders.scoring import lot_standings, outliers, scoring_faults
 
 Status = TenderRound.Status
 ObjectionStatus = Objection.Status
@@ -62,23 +62,11 @@ def sign_off_faults(round: TenderRound) -> list[str]:
     faults = []
     if not Seat.objects.filter(round=round, is_chair=True).exists():
         faults.append(_("The committee has no chair."))
+    faults.extend(scoring_faults(round))
     for entry in committee_progress(round):
         if not entry.needs_scores:
             continue
         label = {"lot": entry.lot}
-        if entry.undeclared:
-            faults.append(
-                _("%(lot)s: %(members)s have not declared their interests yet.")
-                % {**label, "members": ", ".join(s.user.get_username() for s in entry.undeclared)}
-            )
-        if len(entry.scoring) < round.min_members_per_lot:
-            faults.append(
-                _(
-                    "%(lot)s: only %(count)s members may score it after recusals; the round needs "
-                    "%(minimum)s. Appoint more members."
-                )
-                % {**label, "count": len(entry.scoring), "minimum": round.min_members_per_lot}
-            )
         if entry.waiting:
             faults.append(
                 _("%(lot)s: waiting for the scores of %(members)s.")
@@ -86,19 +74,17 @@ def sign_off_faults(round: TenderRound) -> list[str]:
             )
         for outlier in outliers(entry.lot):
             score = outlier.score
+            # Named without the points: the chair may not have seen the lot's scores.
             faults.append(
                 _(
-                    "%(lot)s: %(member)s gave bid %(receipt)s %(points)s on “%(criterion)s”, "
-                    "%(distance)s from the median %(median)s: a written justification is needed."
+                    "%(lot)s: the score of %(member)s for bid %(receipt)s on “%(criterion)s” "
+                    "is far from the others': a written justification is needed."
                 )
                 % {
                     **label,
                     "member": score.sheet.seat.user.get_username(),
                     "receipt": score.bid.bid.receipt_number,
-                    "points": score.points,
                     "criterion": score.criterion.name,
-                    "distance": outlier.distance,
-                    "median": outlier.median,
                 }
             )
     return faults

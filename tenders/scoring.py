@@ -29,10 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from tenders.committee import ensure_seat
+from tenders.committee import committee_progress, ensure_seat, has_declared, recused_lots
 from tenders.models import (
     Criterion,
-    Declaration,
     Lot,
     OpenedBid,
     Score,
@@ -236,18 +235,44 @@ def _ensure_scoring(round: TenderRound) -> None:
         )
 
 
+def scoring_faults(round: TenderRound) -> list[str]:
+    """Why the round cannot be scored yet: a member has not declared, or a lot with valid
+    bids has fewer members free to score it than the round needs."""
+    faults = []
+    progress = committee_progress(round)
+    undeclared = {seat.user.get_username() for entry in progress for seat in entry.undeclared}
+    if undeclared:
+        faults.append(
+            _("%(members)s have not declared their interests yet.")
+            % {"members": ", ".join(sorted(undeclared))}
+        )
+    for entry in progress:
+        if entry.needs_scores and len(entry.scoring) < round.min_members_per_lot:
+            faults.append(
+                _(
+                    "%(lot)s: only %(count)s members may score it after recusals; the round "
+                    "needs %(minimum)s. Appoint more members."
+                )
+                % {
+                    "lot": entry.lot,
+                    "count": len(entry.scoring),
+                    "minimum": round.min_members_per_lot,
+                }
+            )
+    return faults
+
+
 def _ensure_may_score(seat, lot: Lot) -> None:
-    declaration = Declaration.objects.filter(seat=seat, lot=lot).first()
-    if declaration is None:
-        raise ValidationError(
-            _("Declare whether you have a conflict of interest for %(lot)s before scoring it.")
-            % {"lot": lot}
-        )
-    if declaration.has_conflict:
+    if not has_declared(seat):
+        raise ValidationError(_("Declare your interests towards every bidder before scoring."))
+    if lot.pk in recused_lots(seat):
         raise PermissionDenied(
-            _("You declared a conflict of interest for %(lot)s: you do not score it.")
+            _("You declared a conflict with a bidder of %(lot)s: you do not score it.")
             % {"lot": lot}
         )
+    faults = scoring_faults(lot.round)
+    if faults:
+        raise ValidationError(faults)
 
 
 def _sheet_rows(lot: Lot, scores: Mapping, justifications: Mapping) -> list[Score]:
@@ -490,7 +515,7 @@ def scores_visible_to(user, lot: Lot) -> QuerySet[Score]:
         return scores
     seat = lot.round.seats.filter(user=user).first()
     if seat is not None:
-        if Declaration.objects.filter(seat=seat, lot=lot, has_conflict=True).exists():
+        if lot.pk in recused_lots(seat):
             return scores.none()
         if ScoreSheet.objects.filter(seat=seat, lot=lot).exists():
             return scores

@@ -89,16 +89,18 @@ def seat_committee(opened: Opened, size: int = 5) -> list:
 
 
 def declare_all(opened: Opened, members, *, conflicts=()) -> None:
-    """Every member declares for every lot; (member index, lot number) pairs in conflict."""
+    """Every member declares towards every bidder; (member index, bidder letter) pairs are
+    conflicts (recusing the member from that bidder's lots)."""
     for n, user in enumerate(members):
-        for lot in opened.lots:
-            conflict = (n, lot.number) in conflicts
-            committee.declaration_make(
-                actor=user,
-                lot=lot,
-                has_conflict=conflict,
-                statement="My brother-in-law manages bidder B." if conflict else "",
-            )
+        committee.declarations_submit(
+            actor=user,
+            round=opened.round,
+            conflicts={
+                opened.merchants[letter].pk: "My brother-in-law manages this bidder."
+                for index, letter in conflicts
+                if index == n
+            },
+        )
 
 
 def sheet(lot: Lot, points_by_letter: dict, opened: Opened) -> dict:
@@ -116,7 +118,7 @@ def score_all(opened: Opened, members, points: dict[int, list[dict]] | None = No
     points}; by default every member gives A 25, B 20 on lot 1 and D 22 on lot 2."""
     for n, user in enumerate(members):
         for lot in opened.lots:
-            if lot.declarations.filter(seat__user=user, has_conflict=True).exists():
+            if lot.pk in committee.recused_lots(Seat.objects.get(round=lot.round, user=user)):
                 continue
             default = {1: {"a": "25", "b": "20"}, 2: {"d": "22"}}.get(lot.number, {})
             given = points[lot.number][n] if points and lot.number in points else default

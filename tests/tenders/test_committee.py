@@ -140,7 +140,7 @@ def test_declarations_wait_for_the_opening(clock):
     user = member()
     committee.seat_appoint(actor=None, round=round_obj, user=user, department="legal")
     with pytest.raises(ValidationError) as refused:
-        committee.declaration_make(actor=user, lot=round_obj.lots.first(), has_conflict=False)
+        committee.declarations_submit(actor=user, round=round_obj, conflicts={})
     assert refused.value.messages == [
         "Declarations are made once the bids are opened and before the result is signed."
     ]
@@ -149,52 +149,85 @@ def test_declarations_wait_for_the_opening(clock):
 
 def test_only_seated_members_declare(opened):
     with pytest.raises(PermissionDenied):
-        committee.declaration_make(actor=member(), lot=opened.lots[0], has_conflict=False)
+        committee.declarations_submit(actor=member(), round=opened.round, conflicts={})
     assert not Declaration.objects.exists()
 
 
-def test_a_conflict_needs_a_statement_and_recuses(opened):
+def test_a_member_declares_towards_every_bidder_at_once(opened):
     members = seat_committee(opened, size=5)
-    lot = opened.lots[0]
-    with pytest.raises(ValidationError) as bare:
-        committee.declaration_make(actor=members[1], lot=lot, has_conflict=True, statement=" ")
-    assert bare.value.message_dict == {"statement": ["Describe the conflict of interest."]}
-    assert not Declaration.objects.exists()
-    committee.declaration_make(
-        actor=members[1], lot=lot, has_conflict=True, statement="I worked for Merchant B."
+    seat = Seat.objects.get(user=members[1])
+    assert committee.bidders_of(opened.round) == sorted(
+        opened.merchants.values(), key=lambda m: m.name
     )
-    progress = committee.committee_progress(opened.round)[0]
-    assert [seat.user for seat in progress.recused] == [members[1]]
-    assert members[1] not in [seat.user for seat in progress.scoring]
-    with pytest.raises(ValidationError) as withdrawn:
-        committee.declaration_make(actor=members[1], lot=lot, has_conflict=False)
-    assert withdrawn.value.messages == [f"You declared a conflict for {lot}; the recusal stands."]
-
-
-def test_no_conflict_is_declared_once(opened):
-    members = seat_committee(opened, size=5)
-    lot = opened.lots[0]
-    committee.declaration_make(actor=members[1], lot=lot, has_conflict=False)
+    assert not committee.has_declared(seat)
+    committee.declarations_submit(actor=members[1], round=opened.round, conflicts={})
+    assert committee.has_declared(seat)
+    assert Declaration.objects.filter(seat=seat, has_conflict=False).count() == 4
+    assert committee.recused_lots(seat) == set()
+    entry = Entry.objects.get(action="committee.declare")
+    assert entry.after["conflicts"] == {} and entry.after["recused_lots"] == []
     with pytest.raises(ValidationError) as again:
-        committee.declaration_make(actor=members[1], lot=lot, has_conflict=False)
-    assert again.value.messages == [f"You have already declared no conflict for {lot}."]
+        committee.declarations_submit(actor=members[1], round=opened.round, conflicts={})
+    assert again.value.messages == ["You have already declared your interests in this round."]
 
 
-def test_a_late_conflict_withdraws_the_members_scores(opened):
+def test_a_conflict_with_a_bidder_needs_a_statement_and_recuses_from_its_lots(opened):
     members = seat_committee(opened, size=5)
+    b = opened.merchants["b"]
+    with pytest.raises(ValidationError) as bare:
+        committee.declarations_submit(
+            actor=members[1], round=opened.round, conflicts={b.pk: " ", 999999: "x"}
+        )
+    assert bare.value.message_dict == {
+        "conflicts": [
+            "These are not bidders of this round: 999999.",
+            f"Describe your conflict of interest with {b.name}.",
+        ]
+    }
+    assert not Declaration.objects.exists()
+    committee.declarations_submit(
+        actor=members[1], round=opened.round, conflicts={b.pk: "I worked for Merchant B."}
+    )
+    seat = Seat.objects.get(user=members[1])
+    lot1, lot2 = opened.lots
+    assert committee.recused_lots(seat) == {lot1.pk}
+    progress = committee.committee_progress(opened.round)
+    assert [s.user for s in progress[0].recused] == [members[1]]
+    assert members[1] in [s.user for s in progress[1].undeclared + progress[1].scoring]
+    entry = Entry.objects.get(action="committee.declare")
+    assert entry.after["conflicts"] == {b.name: "I worked for Merchant B."}
+    assert entry.after["recused_lots"] == [1]
+    # A conflict stands: it is not declared away.
+    with pytest.raises(ValidationError) as stands:
+        committee.declaration_add_conflict(
+            actor=members[1], round=opened.round, merchant=b, statement="again"
+        )
+    assert stands.value.messages == [f"You declared a conflict with {b.name}; the recusal stands."]
+
+
+def test_a_late_conflict_withdraws_the_members_scores_for_that_bidders_lots(opened):
+    members = seat_committee(opened, size=6)
     declare_all(opened, members)
     score_all(opened, members)
-    lot = opened.lots[0]
-    committee.declaration_make(
-        actor=members[3], lot=lot, has_conflict=True, statement="I now see bidder A is my client."
+    lot1, lot2 = opened.lots
+    with pytest.raises(ValidationError) as bare:
+        committee.declaration_add_conflict(
+            actor=members[3], round=opened.round, merchant=opened.merchants["a"], statement=""
+        )
+    assert bare.value.message_dict == {"statement": ["Describe the conflict of interest."]}
+    committee.declaration_add_conflict(
+        actor=members[3],
+        round=opened.round,
+        merchant=opened.merchants["a"],
+        statement="I now see bidder A is my client.",
     )
-    sheet_row = ScoreSheet.objects.get(seat__user=members[3], lot=lot)
-    assert not sheet_row.is_current
-    assert not Score.objects.filter(sheet=sheet_row, is_current=True).exists()
-    entry = Entry.objects.filter(action="committee.declare").last()
-    assert entry.before == {"conflict": False, "statement": ""}
-    assert entry.data == {"withdrawn_sheets": [sheet_row.pk]}
-    # And they may not score it again.
+    withdrawn = ScoreSheet.objects.get(seat__user=members[3], lot=lot1)
+    assert not withdrawn.is_current
+    assert not Score.objects.filter(sheet=withdrawn, is_current=True).exists()
+    assert ScoreSheet.objects.get(seat__user=members[3], lot=lot2).is_current
+    entry = Entry.objects.get(action="committee.add_conflict")
+    assert entry.data == {"withdrawn_sheets": [withdrawn.pk]}
+    lot = lot1
     with pytest.raises(PermissionDenied):
         scoresheet_submit(actor=members[3], lot=lot, scores=sheet(lot, {"a": 1, "b": 1}, opened))
 

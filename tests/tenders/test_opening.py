@@ -15,7 +15,7 @@ from audit.models import Entry
 from stations import roles
 from tenders import rounds
 from tenders.bids import bid_read, bid_withdraw
-from tenders.committee import seat_appoint
+from tenders.committee import declarations_submit, seat_appoint
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, TenderRound
 from tenders.opening import opening_confirm, opening_record_for
 from tests.factories import UserFactory
@@ -311,6 +311,10 @@ def test_the_record_goes_to_officers_inspectors_committee_and_bidders(sealed, of
     opening = _open(sealed, officer, inspector)
     committee = UserFactory(roles=[roles.COMMITTEE_MEMBER])
     seat_appoint(actor=officer, round=sealed["round"], user=committee, department="finance")
+    # A member sees the offers only once declared towards every bidder.
+    with pytest.raises(PermissionDenied):
+        opening_record_for(committee, sealed["round"])
+    declarations_submit(actor=committee, round=sealed["round"], conflicts={})
     users = sealed["users"]
     for reader in (officer, inspector, committee, users["a"], users["b"], users["c"]):
         assert opening_record_for(reader, sealed["round"]) == opening.record

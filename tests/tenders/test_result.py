@@ -19,7 +19,7 @@ from stations.models import Unit
 from stations.transitions import InvalidTransition, ensure_transition
 from tenders import result as outcome
 from tenders import scoring
-from tenders.committee import declaration_make, seat_appoint
+from tenders.committee import declarations_submit, seat_appoint
 from tenders.models import (
     Award,
     Lot,
@@ -130,34 +130,39 @@ def test_the_sign_off_lists_everything_missing(opened, clock):
     assert chairless[0] == "The committee has no chair."
     Seat.objects.filter(user=members[0]).update(is_chair=True)
     lot1, lot2 = opened.lots
-    declare_all(opened, members[:4], conflicts={(3, 1)})
-    score_all(opened, members[:2])
+    declare_all(opened, members[:4], conflicts={(3, "b")})
     with pytest.raises(ValidationError) as refused:
         outcome.result_sign_off(actor=members[0], round=opened.round)
-    waiting = lambda seats: ", ".join(m.username for m in seats)  # noqa: E731
+    names = lambda seats: ", ".join(m.username for m in seats)  # noqa: E731
     assert refused.value.messages == [
-        f"{lot1}: {members[4].username} have not declared their interests yet.",
+        f"{members[4].username} have not declared their interests yet.",
         f"{lot1}: only 3 members may score it after recusals; the round needs 5. "
         "Appoint more members.",
-        f"{lot1}: waiting for the scores of {members[2].username}.",
-        f"{lot2}: {members[4].username} have not declared their interests yet.",
         f"{lot2}: only 4 members may score it after recusals; the round needs 5. "
         "Appoint more members.",
-        f"{lot2}: waiting for the scores of {waiting(members[2:4])}.",
+        f"{lot1}: waiting for the scores of {names(members[:3])}.",
+        f"{lot2}: waiting for the scores of {names(members[:4])}.",
     ]
     assert not Result.objects.exists()
 
 
 def test_recusal_is_made_up_by_appointing_another_member(opened):
     members = seat_committee(opened, size=5)
-    declare_all(opened, members, conflicts={(2, 1)})
-    score_all(opened, members)
-    assert outcome.sign_off_faults(opened.round)
+    declare_all(opened, members, conflicts={(2, "b")})
+    lot = opened.lots[0]
+    # Lot 1 has 4 members free to score it: nobody scores yet.
+    with pytest.raises(ValidationError) as short:
+        scoring.scoresheet_submit(
+            actor=members[0], lot=lot, scores=sheet(lot, {"a": 20, "b": 20}, opened)
+        )
+    assert short.value.messages == [
+        f"{lot}: only 4 members may score it after recusals; the round needs 5. "
+        "Appoint more members."
+    ]
     extra = member()
     seat_appoint(actor=opened.officer, round=opened.round, user=extra, department="finance")
-    for lot in opened.lots:
-        declaration_make(actor=extra, lot=lot, has_conflict=False)
-    score_all(opened, [extra])
+    declarations_submit(actor=extra, round=opened.round, conflicts={})
+    score_all(opened, [*members, extra])
     assert outcome.sign_off_faults(opened.round) == []
     result = outcome.result_sign_off(actor=members[0], round=opened.round)
     assert result.report["lots"][0]["recused"] == [members[2].username]
@@ -169,8 +174,8 @@ def test_an_unjustified_outlier_stops_the_sign_off(opened, members):
         outcome.result_sign_off(actor=members[0], round=opened.round)
     receipt = opened.bid_of("a").bid.receipt_number
     assert refused.value.messages == [
-        f"{opened.lots[0]}: {members[4].username} gave bid {receipt} 5.00 on “Business plan”, "
-        "20.00 from the median 25.00: a written justification is needed."
+        f"{opened.lots[0]}: the score of {members[4].username} for bid {receipt} on "
+        "“Business plan” is far from the others': a written justification is needed."
     ]
 
 

@@ -202,14 +202,22 @@ def test_nothing_to_correct_before_submitting(opened, members):
     assert refused.value.messages == [f"You have no submitted scores for {lot} to correct."]
 
 
-def test_scoring_needs_a_declaration_first(opened):
-    user = seat_committee(opened, size=1)[0]
+def test_scoring_needs_a_declaration_first_and_every_member_declared(opened):
+    seated = seat_committee(opened, size=5)
     lot = opened.lots[0]
-    with pytest.raises(ValidationError) as refused:
-        scoring.scoresheet_submit(actor=user, lot=lot, scores=sheet(lot, {"a": 1, "b": 1}, opened))
-    assert refused.value.messages == [
-        f"Declare whether you have a conflict of interest for {lot} before scoring it."
+    scores = sheet(lot, {"a": 1, "b": 1}, opened)
+    with pytest.raises(ValidationError) as undeclared:
+        scoring.scoresheet_submit(actor=seated[0], lot=lot, scores=scores)
+    assert undeclared.value.messages == [
+        "Declare your interests towards every bidder before scoring."
     ]
+    declare_all(opened, seated[:4])
+    with pytest.raises(ValidationError) as waiting:
+        scoring.scoresheet_submit(actor=seated[0], lot=lot, scores=scores)
+    assert waiting.value.messages[0] == (
+        f"{seated[4].username} have not declared their interests yet."
+    )
+    assert not ScoreSheet.objects.exists()
 
 
 def test_outsiders_do_not_score(opened, members):
@@ -243,11 +251,11 @@ def test_a_member_sees_no_one_elses_scores_before_submitting_their_own(opened, m
 
 
 def test_a_recused_member_sees_nothing_of_the_lot(opened):
-    seated = seat_committee(opened, size=5)
-    declare_all(opened, seated, conflicts={(4, 1)})
+    seated = seat_committee(opened, size=6)
+    declare_all(opened, seated, conflicts={(4, "b")})
     score_all(opened, seated)
     assert not scoring.scores_visible_to(seated[4], opened.lots[0]).exists()
-    assert scoring.scores_visible_to(seated[4], opened.lots[1]).count() == 5
+    assert scoring.scores_visible_to(seated[4], opened.lots[1]).count() == 6
 
 
 # --- outliers -----------------------------------------------------------------------------
