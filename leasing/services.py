@@ -27,8 +27,10 @@ from leasing.models import Instalment, Lease, LeaseUnit, TurnoverReport
 from leasing.permissions import ensure_acts_for_tenant, ensure_can_manage_leases
 from leasing.schedule import SETTLEMENT_DAYS, add_months, cents, lease_years, rent_schedule
 from leasing.schedule import turnover_settlement as settlement_top_up
+from leasing.spread import direct_lease_type
 from stations import services as space
-from stations.models import Unit
+from stations.models import BusinessCategory, Unit
+from stations.spread import ensure_spread
 from stations.transitions import ensure_transition
 from tenders.models import Award, Lot, Merchant, TenderRound
 
@@ -160,7 +162,7 @@ def _first_year_base(lease: Lease) -> Decimal:
     return max(lease.annual_rent, lease.minimum_guarantee or Decimal("0"))
 
 
-def _make(actor, lease: Lease, units: Sequence[Unit]) -> Lease:
+def _make(actor, lease: Lease, units: Sequence[Unit], business_type=None) -> Lease:
     errors = {}
     if not units:
         errors["units"] = _("A lease needs at least one unit.")
@@ -181,6 +183,14 @@ def _make(actor, lease: Lease, units: Sequence[Unit]) -> Lease:
     clashes = _overlap_errors(units, lease.start_date, lease.end_date)
     if clashes:
         raise ValidationError({"units": clashes})
+    # 错位经营: the station's spread limits for the type; a lease replaces its awarded lot.
+    ensure_spread(
+        station=units[0].station,
+        business_type=business_type,
+        units=units,
+        during=(lease.start_date, lease.end_date),
+        excluding=[lease.award.lot] if lease.award_id else [],
+    )
     lease.station = units[0].station
     lease.deposit = cents(_first_year_base(lease) / 12 * lease.deposit_months)
     lease.created_by = actor
@@ -228,7 +238,7 @@ def lease_create_from_award(
         annual_rent=award.annual_rent,
         **_terms(**terms),
     )
-    return _make(actor, lease, list(lot.units.order_by("code")))
+    return _make(actor, lease, list(lot.units.order_by("code")), lot.business_type)
 
 
 @transaction.atomic
@@ -243,11 +253,14 @@ def lease_create_direct(
     annual_rent,
     direct_reason: str,
     renewal_of: Lease | None = None,
+    business_type: BusinessCategory | None = None,
     **terms,
 ) -> Lease:
     """A draft lease without tender — space transferred, or a renewal — with its reason.
 
-    Refused for units promised to a tender still running (an open lot of a live round)."""
+    Refused for units promised to a tender still running (an open lot of a live round), and
+    beyond the station's spread limits for ``business_type`` (default: the one type the units
+    are designated for)."""
     direct_reason = (direct_reason or "").strip()
     if not direct_reason:
         raise ValidationError({"direct_reason": _("Say why these units are let without tender.")})
@@ -276,7 +289,7 @@ def lease_create_direct(
         annual_rent=_decimal(annual_rent, "annual_rent"),
         **_terms(**terms),
     )
-    return _make(actor, lease, units)
+    return _make(actor, lease, units, direct_lease_type(units, business_type))
 
 
 @transaction.atomic

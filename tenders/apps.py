@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class TendersConfig(AppConfig):
     name = "tenders"
+
+    def ready(self):
+        # The space cannot import the tender: its spread rule asks the lots through a source.
+        from stations.spread import register_outlets
+        from tenders.spread import open_lot_outlets
+
+        register_outlets(open_lot_outlets)

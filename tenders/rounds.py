@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from stations.models import BusinessCategory, Unit
+from stations.spread import spread_faults
 from stations.transitions import ensure_transition
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
 from tenders.permissions import is_tender_officer
@@ -458,6 +459,13 @@ def _check_lot_units(
             faults.append(
                 _("Unit %(unit)s is already in %(lot)s.") % {"unit": unit, "lot": taken[unit.pk]}
             )
+    # 错位经营: the station's spread limits for the type (stations.spread), this lot excluded.
+    faults += spread_faults(
+        station=locked[0].station,
+        business_type=business_type,
+        units=locked,
+        excluding=[lot] if lot is not None else [],
+    )
     if faults:
         raise ValidationError({"units": faults})
     return locked
