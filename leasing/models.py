@@ -2,6 +2,7 @@
 fit-out and opening milestones; operation: inspections, complaints, penalties, price checks
 and marketing events. (The spread of outlets is a station's rule: stations.SpreadLimit.)"""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -383,6 +384,18 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station.code} · {self.get_category_display()} · {self.received_at:%Y-%m-%d}"
+
+    @property
+    def answer_due_at(self) -> datetime.datetime:
+        """When the service time runs out (leasing.operation.with_answer_due in the database)."""
+        return self.received_at + datetime.timedelta(hours=self.service_hours)
+
+    @property
+    def answered_in_time(self) -> bool | None:
+        """Answered within the service time; None while not answered."""
+        if self.answered_at is None:
+            return None
+        return self.answered_at <= self.answer_due_at
 
 
 class ViolationType(models.Model):

@@ -154,11 +154,12 @@ def test_a_direct_lease_on_units_of_several_types_has_no_type_to_count(station, 
 
 def test_the_message_is_translated(station, upper):
     limit(station, per_level=1)
-    add_lot(make_round(), units=[coffee_unit(upper)])
+    lot = add_lot(make_round(), units=[coffee_unit(upper)])
+    new = coffee_unit(upper)
     with translation.override("zh-hans"):
-        (message,) = faults(station, [coffee_unit(upper)])
-    assert message.startswith("长沙南")
-    assert "咖啡" in message
+        (message,) = faults(station, [new])
+    codes = ", ".join(sorted([lot.units.get().code, new.code]))
+    assert message == f"长沙南每层最多设 1 家咖啡门店：高架层将有 2 家（网点 {codes}）。"
 
 
 # --- setting the limits -------------------------------------------------------------------
