@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leasing.models import Instalment, Lease
+from leasing.models import Instalment, Lease, Milestone
 from stations.selectors import stations_for
 from tenders.selectors import merchants_for
 
@@ -43,4 +55,71 @@ def overdue_instalments(user, *, on: dt.date) -> QuerySet[Instalment]:
         .exclude(lease__status=Lease.Status.DRAFT)
         .select_related("lease__merchant", "lease__station")
         .order_by("due_date", "lease__code")
+    )
+
+
+# --- fit-out and opening ------------------------------------------------------------------
+
+
+def _milestone_step():
+    """A milestone's place in Milestone.ORDER, for ordering in SQL."""
+    return Case(
+        *(When(kind=kind, then=Value(step)) for step, kind in enumerate(Milestone.ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+def overdue_milestones(user, *, on: dt.date) -> QuerySet[Milestone]:
+    """Milestones due before ``on`` and not done, of the signed or fitting-out leases ``user``
+    may see, the longest overdue first."""
+    return (
+        Milestone.objects.filter(
+            lease__in=leases_for(user),
+            lease__status__in=(Lease.Status.SIGNED, Lease.Status.FITTING_OUT),
+            due_on__lt=on,
+            done_on__isnull=True,
+        )
+        .select_related("lease__merchant", "lease__station", "lease__responsible_officer")
+        .annotate(step=_milestone_step())
+        .order_by("due_on", "lease__code", "step")
+    )
+
+
+def outlets_for_officer(user, *, on: dt.date | None = None) -> QuerySet[Lease]:
+    """The outlets (leases not ended or terminated) ``user`` is the responsible officer of.
+
+    Each carries ``next_milestone_kind`` and ``next_milestone_due`` (the first milestone not
+    done, in the milestones' order; None when all are done or none is planned),
+    ``overdue_count`` and, prefetched, ``overdue`` (its milestones due before ``on``, default
+    today, and not done)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Lease.objects.none()
+    on = on or timezone.localdate()
+    pending = (
+        Milestone.objects.filter(lease=OuterRef("pk"), done_on__isnull=True)
+        .annotate(step=_milestone_step())
+        .order_by("step")
+    )
+    late = Q(milestones__done_on__isnull=True, milestones__due_on__lt=on)
+    running = Q(status__in=(Lease.Status.SIGNED, Lease.Status.FITTING_OUT))
+    return (
+        Lease.objects.filter(responsible_officer=user, status__in=Lease.HOLDING)
+        .select_related("station", "merchant")
+        .annotate(
+            next_milestone_kind=Subquery(pending.values("kind")[:1]),
+            next_milestone_due=Subquery(pending.values("due_on")[:1]),
+            overdue_count=Count("milestones", filter=late & running),
+        )
+        .prefetch_related(
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.filter(
+                    done_on__isnull=True,
+                    due_on__lt=on,
+                    lease__status__in=(Lease.Status.SIGNED, Lease.Status.FITTING_OUT),
+                ).order_by("due_on", "pk"),
+                to_attr="overdue",
+            )
+        )
+        .order_by("station__code", "next_milestone_due", "code")
     )

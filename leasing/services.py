@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+from leasing import fitout
 from leasing.models import Instalment, Lease, LeaseUnit, TurnoverReport
 from leasing.permissions import ensure_acts_for_tenant, ensure_can_manage_leases
 from leasing.schedule import SETTLEMENT_DAYS, add_months, cents, lease_years, rent_schedule
@@ -369,12 +370,16 @@ def lease_sign(*, actor, lease: Lease) -> Lease:
 def lease_start_fit_out(*, actor, lease: Lease) -> Lease:
     lease = _locked(lease)
     ensure_can_manage_leases(actor, lease.station)
+    ensure_transition(lease, Status.FITTING_OUT)
+    fitout.ensure_ready_for_fit_out(lease)
     return _move(actor, lease, Status.FITTING_OUT, action="lease.start_fit_out")
 
 
 @transaction.atomic
 def lease_open(*, actor, lease: Lease, opened_on: dt.date) -> Lease:
-    """The outlet opens to passengers on ``opened_on`` (within the lease's period)."""
+    """The outlet opens to passengers on ``opened_on`` (within the lease's period). When its
+    milestones are planned, the ones before the opening must be done, and "opened" is marked
+    done (leasing.fitout)."""
     lease = _locked(lease)
     ensure_can_manage_leases(actor, lease.station)
     ensure_transition(lease, Status.OPEN)
@@ -383,6 +388,7 @@ def lease_open(*, actor, lease: Lease, opened_on: dt.date) -> Lease:
             {"opened_on": _("The outlet opens within the lease, from %(start)s to %(end)s.")
              % {"start": lease.start_date, "end": lease.end_date}}
         )  # fmt: skip
+    fitout.opening_milestone_done(actor=actor, lease=lease, opened_on=opened_on)
     lease.opened_on = opened_on
     return _move(actor, lease, Status.OPEN, action="lease.open", fields=["opened_on"])
 
