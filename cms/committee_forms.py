@@ -57,39 +57,105 @@ class ReasonForm(forms.Form):
         self.fields["reason"].help_text = help_text
 
 
+def conflict_field_name(merchant_id: int) -> str:
+    return f"conflict-{merchant_id}"
+
+
+def statement_field_name(merchant_id: int) -> str:
+    return f"statement-{merchant_id}"
+
+
 class DeclarationForm(forms.Form):
-    CHOICES = [
-        ("no", _("I have no conflict of interest with any bidder of this lot")),
-        ("yes", _("I have a conflict of interest: I recuse myself from this lot")),
-    ]
+    """The member's declaration towards every bidder of a round: for each, a "conflict of
+    interest" box and the statement that goes with a ticked one.
 
-    conflict = forms.ChoiceField(
-        label=_("Your declaration"),
-        choices=CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Say whether you have a conflict of interest.")},
-    )
-    statement = forms.CharField(
-        label=_("Statement"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required with a conflict: who, and what ties you to them."),
-    )
+    It only reads what was ticked and typed; ``conflicts()`` is what the service takes. A
+    statement next to an unticked box is refused: the member meant one or the other.
+    """
 
-    @property
-    def has_conflict(self) -> bool:
-        return self.cleaned_data["conflict"] == "yes"
+    def __init__(self, *args, bidders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bidders = list(bidders)
+        for merchant in self.bidders:
+            self.fields[conflict_field_name(merchant.pk)] = forms.BooleanField(
+                label=_("Conflict of interest"), required=False
+            )
+            self.fields[statement_field_name(merchant.pk)] = forms.CharField(
+                label=gettext("Statement about %(merchant)s") % {"merchant": merchant.name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "cms-declare__statement"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        for merchant in self.bidders:
+            ticked = data.get(conflict_field_name(merchant.pk))
+            statement = (data.get(statement_field_name(merchant.pk)) or "").strip()
+            if ticked and not statement:
+                self.add_error(
+                    statement_field_name(merchant.pk),
+                    gettext("Describe your conflict of interest with %(merchant)s.")
+                    % {"merchant": merchant.name},
+                )
+            elif statement and not ticked:
+                self.add_error(
+                    statement_field_name(merchant.pk),
+                    gettext(
+                        "You wrote a statement about %(merchant)s: tick “conflict of interest” "
+                        "or clear the statement."
+                    )
+                    % {"merchant": merchant.name},
+                )
+        return data
+
+    def rows(self) -> list[dict]:
+        """One row per bidder: the merchant, its box and its statement field."""
+        return [
+            {
+                "merchant": merchant,
+                "conflict": self[conflict_field_name(merchant.pk)],
+                "statement": self[statement_field_name(merchant.pk)],
+                "ticked": bool(
+                    (getattr(self, "cleaned_data", None) or {}).get(
+                        conflict_field_name(merchant.pk)
+                    )
+                ),
+            }
+            for merchant in self.bidders
+        ]
+
+    def conflicts(self) -> dict[int, str]:
+        """{merchant id: statement} for every ticked bidder, as the service takes it."""
+        return {
+            merchant.pk: self.cleaned_data.get(statement_field_name(merchant.pk), "")
+            for merchant in self.bidders
+            if self.cleaned_data.get(conflict_field_name(merchant.pk))
+        }
 
 
 class ConflictForm(forms.Form):
-    """A conflict found after declaring none: the member is recused from the lot."""
+    """A conflict found after declaring: one of the bidders declared free, and the statement.
+    The member is recused from every lot that bidder bid for."""
 
+    merchant = forms.ModelChoiceField(
+        label=_("Bidder"),
+        queryset=None,
+        empty_label=_("Choose the bidder"),
+        error_messages={
+            "required": _("Choose the bidder you have a conflict with."),
+            "invalid_choice": _("Choose one of the bidders you declared no conflict with."),
+        },
+    )
     statement = forms.CharField(
         label=_("Statement"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Who, and what ties you to them."),
     )
+
+    def __init__(self, *args, merchants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["merchant"].queryset = merchants
 
 
 def score_field_name(bid_id: int, criterion_id: int) -> str:

@@ -1,10 +1,13 @@
 """The evaluation committee in the admin.
 
 Officers seat the committee from the round's page (appoint, hand the chair over, remove with a
-reason) and follow each lot's declarations and sheets there, without score values before the
-chair's sign-off. A member finds their seats under "My evaluations" and works one lot at a
-time: the declaration of interest, then one scoring screen for the lot, then — once their own
-sheet is in — the others' scores, corrections and justifications. The chair signs the report.
+reason) and follow there who has declared and each lot's recusals and sheets, without score
+values before the chair's sign-off (inspectors also read the conflicts declared). A member
+finds their seats under "My evaluations": once the bids are opened, one declaration of
+interest towards every bidder of the round, seeing only the bidders' names; then, once every
+member has declared and every lot has enough members, one scoring screen per lot, then — once
+their own sheet is in — the others' scores, corrections and justifications. The chair signs
+the report.
 
 Every change goes through tenders.committee, tenders.scoring and tenders.result; refusals come
 back as the services' own words. Pages about a seat answer 404 to anyone not seated, as a
@@ -35,13 +38,14 @@ from cms import committee_forms
 from cms.columns import category_name
 from cms.forms import apply_service_errors
 from cms.member_chooser import member_chooser_viewset, member_label
-from cms.round_policies import runs_rounds, sits_on_committees
+from cms.round_policies import cosigns_objections, runs_rounds, sits_on_committees
 from cms.round_views import RoundFormPage, RoundPageMixin, detail_url, money, refusal_messages
 from tenders import committee, scoring
 from tenders.models import (
     Criterion,
     Declaration,
     Lot,
+    Merchant,
     OpenedBid,
     Opening,
     Score,
@@ -63,6 +67,10 @@ def evaluation_url(round: TenderRound, lot: Lot | None = None) -> str:
     return reverse("evaluations:lot", args=(round.pk, lot.pk))
 
 
+def declaration_url(round: TenderRound) -> str:
+    return reverse("evaluations:declare", args=(round.pk,))
+
+
 def sign_off_url(round: TenderRound) -> str:
     return reverse("tender-rounds:sign_off", args=(round.pk,))
 
@@ -75,16 +83,25 @@ def _names(seats) -> list[str]:
 
 
 def committee_context(user, round: TenderRound) -> dict:
-    """The seats and, per lot, who declared, who is recused, who has submitted and who is
-    awaited (names only: no score here), with the officer's committee actions."""
+    """The seats with whether each member has declared (and, for inspectors, the conflicts
+    declared with their statements) and, per lot, who has not declared, who is recused, who
+    has submitted and who is awaited (names only: no score here), with the officer's
+    committee actions."""
     officer = runs_rounds(user)
     seating_open = officer and round.status in committee.SEATING_STATUSES
+    opened = Opening.objects.filter(round=round).exists()
+    all_seats = list(round.seats.select_related("user", "appointed_by"))
+    standing = declarations_of(all_seats) if opened else {}
     seats = []
-    for seat in round.seats.select_related("user", "appointed_by"):
+    for seat in all_seats:
+        mine = standing.get(seat.pk, {})
         seats.append(
             {
                 "seat": seat,
                 "member": member_label(seat.user),
+                "declared": mine.get("declared", False),
+                "declared_at": mine.get("declared_at"),
+                "conflicts": mine.get("conflicts", []),
                 "chair_url": reverse("tender-rounds:seat_chair", args=(round.pk, seat.pk))
                 if seating_open and not seat.is_chair
                 else None,
@@ -120,6 +137,9 @@ def committee_context(user, round: TenderRound) -> dict:
             )
     return {
         "seats": seats,
+        "declarations_shown": opened,
+        # The statements are the inspector's to read (discipline); officers see who declared.
+        "conflicts_shown": cosigns_objections(user),
         "committee_progress": progress,
         "seating_open": seating_open,
         "appoint_url": reverse("tender-rounds:seat_appoint", args=(round.pk,)),
@@ -131,8 +151,14 @@ def my_seat_context(user, round: TenderRound) -> dict:
     seat = committee.seat_of(user, round)
     if seat is None:
         return {"my_seat": None}
+    # The opening record (the offers) is shown to a member once they have declared.
+    undeclared = Opening.objects.filter(round=round).exists() and not committee.has_declared(seat)
     return {
         "my_seat": seat,
+        "my_undeclared": undeclared,
+        "my_declaration_url": declaration_url(round)
+        if undeclared and round.status == Status.OPENED
+        else None,
         "my_evaluation_url": evaluation_url(round),
         "sign_off_url": sign_off_url(round) if seat.is_chair else None,
     }
@@ -406,8 +432,13 @@ class LotScoresView(RoundPageMixin, TemplateView):
 
 
 def evaluations_of(user) -> list[dict]:
-    """The member's seats, newest round first, each with its lots and where the member stands
-    on each: a fixed number of queries whatever the number of seats and lots."""
+    """The member's seats, newest round first, each with whether they have declared, what the
+    round's scoring waits for, and their lots with where the member stands on each.
+
+    A fixed number of queries for all the seats, plus tenders.scoring.scoring_faults (a fixed
+    number) for each round being scored that the member has declared in: whether it waits is
+    the service's to say.
+    """
     seats = list(committee.seats_for(user))
     if not seats:
         return []
@@ -428,9 +459,6 @@ def evaluations_of(user) -> list[dict]:
         )  # fmt: skip
         .order_by("round_id", "number")
     )
-    declared = {
-        (d.seat_id, d.lot_id): d for d in Declaration.objects.filter(seat__in=seats)
-    }  # fmt: skip
     sheets = {
         (s.seat_id, s.lot_id): s
         for s in ScoreSheet.objects.filter(seat__in=seats, is_current=True).only(
@@ -444,20 +472,25 @@ def evaluations_of(user) -> list[dict]:
         .values_list("bid__lot_id", "n")
     )
     opened = set(Opening.objects.filter(round_id__in=round_ids).values_list("round_id", flat=True))
+    standing = declarations_of(seats)
     by_round: dict[int, list[Lot]] = {}
     for lot in lots:
         by_round.setdefault(lot.round_id, []).append(lot)
     result = []
     for seat in seats:
         round = seat.round
+        mine = standing[seat.pk]
+        scoring_now = round.pk in opened and round.status == Status.OPENED
+        faults = scoring.scoring_faults(round) if scoring_now and mine["declared"] else []
         rows = []
         for lot in by_round.get(round.pk, []):
-            declaration = declared.get((seat.pk, lot.pk))
             sheet = sheets.get((seat.pk, lot.pk))
             state = lot_state(
                 round,
                 opened=round.pk in opened,
-                declaration=declaration,
+                declared=mine["declared"],
+                recused=lot.pk in mine["recused"],
+                waiting=bool(faults),
                 sheet=sheet,
                 valid_bids=valid.get(lot.pk, 0),
             )
@@ -467,19 +500,25 @@ def evaluations_of(user) -> list[dict]:
                     "business_type": category_name(lot.business_type),
                     "state": state,
                     "label": STATE_LABELS[state],
-                    "to_do": state in ("declare", "score"),
+                    "to_do": state == "score",
                     "sheet": sheet,
                     "valid_bids": valid.get(lot.pk, 0),
                     "url": reverse("evaluations:lot", args=(round.pk, lot.pk)),
                 }
             )
+        to_declare = scoring_now and not mine["declared"]
         result.append(
             {
                 "seat": seat,
                 "round": round,
                 "lots": rows,
-                "to_do": sum(row["to_do"] for row in rows),
+                "to_declare": to_declare,
+                "declared_at": mine["declared_at"],
+                "conflicts": mine["conflicts"],
+                "faults": faults,
+                "to_do": int(to_declare) + sum(row["to_do"] for row in rows),
                 "round_url": detail_url(round),
+                "declaration_url": declaration_url(round),
                 "sign_off_url": sign_off_url(round)
                 if seat.is_chair and round.status == Status.OPENED
                 else None,
@@ -488,9 +527,55 @@ def evaluations_of(user) -> list[dict]:
     return result
 
 
+def declarations_of(seats) -> dict[int, dict]:
+    """For each seat: whether the member has declared towards every bidder of the round, when,
+    the bidders they declared a conflict with, and the lots that recuses them from.
+
+    Two queries for any number of seats. The same reading as tenders.committee.has_declared
+    and recused_lots, which answer for one seat at a time.
+    """
+    round_ids = {seat.round_id for seat in seats}
+    bidders: dict[int, set[int]] = {}
+    lots_of: dict[int, dict[int, set[int]]] = {}
+    for round_id, lot_id, merchant_id in (
+        OpenedBid.objects.filter(bid__round_id__in=round_ids)
+        .values_list("bid__round_id", "bid__lot_id", "bid__merchant_id")
+        .distinct()
+    ):
+        bidders.setdefault(round_id, set()).add(merchant_id)
+        lots_of.setdefault(round_id, {}).setdefault(lot_id, set()).add(merchant_id)
+    declared: dict[int, set[int]] = {}
+    conflicts: dict[int, list[Declaration]] = {}
+    first: dict[int, object] = {}
+    for declaration in Declaration.objects.filter(seat__in=seats).select_related("merchant"):
+        declared.setdefault(declaration.seat_id, set()).add(declaration.merchant_id)
+        if declaration.has_conflict:
+            conflicts.setdefault(declaration.seat_id, []).append(declaration)
+        when = first.get(declaration.seat_id)
+        if when is None or declaration.declared_at < when:
+            first[declaration.seat_id] = declaration.declared_at
+    standing = {}
+    for seat in seats:
+        round_bidders = bidders.get(seat.round_id, set())
+        mine = conflicts.get(seat.pk, [])
+        conflicted = {d.merchant_id for d in mine}
+        standing[seat.pk] = {
+            "declared": bool(round_bidders) and round_bidders <= declared.get(seat.pk, set()),
+            "declared_at": first.get(seat.pk),
+            "conflicts": mine,
+            "recused": {
+                lot_id
+                for lot_id, merchants in lots_of.get(seat.round_id, {}).items()
+                if merchants & conflicted
+            },
+        }
+    return standing
+
+
 STATE_LABELS = {
     "sealed": gettext_lazy("Bids not opened yet"),
-    "declare": gettext_lazy("Declare your interests"),
+    "declare": gettext_lazy("Declare your interests first"),
+    "waiting": gettext_lazy("Waiting for the committee"),
     "recused": gettext_lazy("Recused (conflict of interest)"),
     "nothing": gettext_lazy("No valid bid: nothing to score"),
     "score": gettext_lazy("To score"),
@@ -499,20 +584,26 @@ STATE_LABELS = {
 }
 
 
-def lot_state(round, *, opened: bool, declaration, sheet, valid_bids: int) -> str:
-    """Where a member stands on a lot, for the pages to say and offer (the services decide)."""
-    if declaration is not None and declaration.has_conflict:
-        return "recused"
+def lot_state(
+    round, *, opened: bool, declared: bool, recused: bool, waiting: bool, sheet, valid_bids: int
+) -> str:
+    """Where a member stands on a lot, for the pages to say and offer (the services decide):
+    after the opening, the declaration towards every bidder, then — once every member has
+    declared and every lot has enough members (``waiting`` until then) — the scores."""
     if not opened:
         return "sealed"
+    if recused:
+        return "recused"
     if sheet is not None:
         return "submitted"
     if round.status != Status.OPENED:
         return "closed"
     if not valid_bids:
         return "nothing"
-    if declaration is None:
+    if not declared:
         return "declare"
+    if waiting:
+        return "waiting"
     return "score"
 
 
@@ -560,6 +651,213 @@ def grid_rows(grid, bid_rows: list[dict]) -> list[dict]:
     return [{**row, "info": info} for row, info in zip(grid.cells(), bid_rows, strict=True)]
 
 
+def lot_numbers(lot_ids) -> str:
+    return ", ".join(
+        str(n)
+        for n in Lot.objects.filter(pk__in=lot_ids)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+def conflict_recorded(seat: Seat, merchant: Merchant) -> str:
+    """The message after a conflict found later: the lots it recuses the member from."""
+    return _(
+        "Your conflict of interest with %(merchant)s is recorded. You are recused from lot(s) "
+        "%(lots)s: your scores for them no longer count."
+    ) % {"merchant": merchant.name, "lots": lot_numbers(committee.recused_lots(seat))}
+
+
+class DeclarationView(EvaluationPageMixin, TemplateView):
+    """The member's declaration of interest towards every bidder of a round, before seeing
+    any bid: the bidders' names only, a box and a statement for each, a confirmation (it is
+    final), then tenders.committee.declarations_submit. Once declared: what they declared,
+    and the form for a conflict found later (declaration_add_conflict)."""
+
+    template_name = "cms/committee/declare.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not sits_on_committees(request.user):
+            raise Http404
+        self.round = get_round_for(request.user, kwargs["round_pk"])
+        self.seat = committee.seat_of(request.user, self.round)
+        if self.seat is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Declaration of interest")
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("evaluations:index"), "label": _("My evaluations")},
+            {"url": evaluation_url(self.round), "label": self.round.code},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    @cached_property
+    def opened(self) -> bool:
+        return Opening.objects.filter(round=self.round).exists()
+
+    @cached_property
+    def bidders(self) -> list[Merchant]:
+        return committee.bidders_of(self.round) if self.opened else []
+
+    @cached_property
+    def declarations(self) -> list[Declaration]:
+        return list(
+            Declaration.objects.filter(seat=self.seat)
+            .select_related("merchant")
+            .order_by("merchant__name")
+        )
+
+    @cached_property
+    def declared(self) -> bool:
+        return self.opened and committee.has_declared(self.seat)
+
+    @property
+    def declaring_open(self) -> bool:
+        return self.round.status == Status.OPENED
+
+    @cached_property
+    def state(self) -> str:
+        if not self.opened:
+            return "sealed"
+        if self.declared:
+            return "declared"
+        if not self.declaring_open:
+            return "closed"
+        return "declare"
+
+    def declaration_form(self, data=None) -> committee_forms.DeclarationForm:
+        return committee_forms.DeclarationForm(data, bidders=self.bidders)
+
+    def conflict_form(self, data=None) -> committee_forms.ConflictForm:
+        free = Merchant.objects.filter(
+            pk__in=[d.merchant_id for d in self.declarations if not d.has_conflict]
+        ).order_by("name")
+        return committee_forms.ConflictForm(data, merchants=free)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        state = kwargs.pop("state", None) or self.state
+        context.update(
+            round=self.round,
+            seat=self.seat,
+            state=state,
+            bidders=self.bidders,
+            index_url=evaluation_url(self.round),
+            round_url=detail_url(self.round),
+        )
+        if state in ("declare", "confirm"):
+            form = kwargs.get("form") or self.declaration_form()
+            context.update(form=form, rows=form.rows())
+            if state == "confirm":
+                context["conflict_rows"] = [row for row in form.rows() if row["ticked"]]
+        if state == "declared":
+            recused = committee.recused_lots(self.seat)
+            conflicts = [d for d in self.declarations if d.has_conflict]
+            context.update(
+                declarations=self.declarations,
+                declared_at=min((d.declared_at for d in self.declarations), default=None),
+                conflicts=conflicts,
+                recused_lots=lot_numbers(recused) if recused else "",
+                free_count=len(self.declarations) - len(conflicts),
+                conflict_open=self.declaring_open and len(conflicts) < len(self.declarations),
+            )
+            if context["conflict_open"]:
+                context["conflict_form"] = kwargs.get("conflict_form") or self.conflict_form()
+        return context
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, *args, **kwargs):
+        handler = {
+            "review": self.review,
+            "edit": self.edit,
+            "submit": self.submit,
+            "conflict": self.add_conflict,
+        }.get(request.POST.get("action", ""))
+        if handler is None:
+            return HttpResponseBadRequest()
+        return handler(request)
+
+    def _not_recorded(self, request, form):
+        messages.error(request, _("Your declaration was not recorded."))
+        return self.render_to_response(self.get_context_data(state="declare", form=form))
+
+    def review(self, request):
+        if self.state != "declare":
+            return redirect(declaration_url(self.round))
+        form = self.declaration_form(request.POST)
+        if not form.is_valid():
+            return self._not_recorded(request, form)
+        return self.render_to_response(self.get_context_data(state="confirm", form=form))
+
+    def edit(self, request):
+        if self.state != "declare":
+            return redirect(declaration_url(self.round))
+        form = self.declaration_form(request.POST)
+        form.is_valid()
+        return self.render_to_response(self.get_context_data(state="declare", form=form))
+
+    def submit(self, request):
+        form = self.declaration_form(request.POST)
+        if form.is_valid():
+            try:
+                committee.declarations_submit(
+                    actor=request.user, round=self.round, conflicts=form.conflicts()
+                )
+            except (ValidationError, PermissionDenied) as refusal:
+                if self.state != "declare":
+                    # Declared already, or the round has moved on: say so over the page.
+                    for message in refusal_messages(refusal):
+                        messages.error(request, message)
+                    return self.render_to_response(self.get_context_data())
+                form.add_error(None, refusal_messages(refusal))
+            else:
+                recused = committee.recused_lots(self.seat)
+                if recused:
+                    done = _(
+                        "Your declaration is recorded. You are recused from lot(s) %(lots)s."
+                    ) % {"lots": lot_numbers(recused)}
+                else:
+                    done = _(
+                        "Your declaration is recorded: no conflict of interest with any bidder."
+                    )
+                django_messages.success(request, done)
+                return redirect(evaluation_url(self.round))
+        if self.state != "declare":
+            return redirect(declaration_url(self.round))
+        return self._not_recorded(request, form)
+
+    def add_conflict(self, request):
+        if self.state != "declared" or not self.declaring_open:
+            return redirect(declaration_url(self.round))
+        form = self.conflict_form(request.POST)
+        if form.is_valid():
+            merchant = form.cleaned_data["merchant"]
+            try:
+                committee.declaration_add_conflict(
+                    actor=request.user,
+                    round=self.round,
+                    merchant=merchant,
+                    statement=form.cleaned_data["statement"],
+                )
+            except (ValidationError, PermissionDenied) as refusal:
+                if isinstance(refusal, ValidationError):
+                    apply_service_errors(form, refusal, geometry_field=None)
+                else:
+                    form.add_error(None, refusal_messages(refusal))
+            else:
+                django_messages.success(request, conflict_recorded(self.seat, merchant))
+                return redirect(declaration_url(self.round))
+        messages.error(request, _("Your declaration was not recorded."))
+        return self.render_to_response(self.get_context_data(conflict_form=form))
+
+
 class LotEvaluationView(EvaluationPageMixin, TemplateView):
     """One lot for one member: the declaration, then the scoring screen, then (once their
     sheet is in) everyone's scores with corrections and justifications."""
@@ -598,8 +896,53 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
     # --- where the member stands --------------------------------------------------------
 
     @cached_property
-    def declaration(self) -> Declaration | None:
-        return Declaration.objects.filter(seat=self.seat, lot=self.lot).first()
+    def opened(self) -> bool:
+        return Opening.objects.filter(round=self.round).exists()
+
+    @cached_property
+    def declared(self) -> bool:
+        return self.opened and committee.has_declared(self.seat)
+
+    @cached_property
+    def recused(self) -> bool:
+        return self.opened and self.lot.pk in committee.recused_lots(self.seat)
+
+    @cached_property
+    def faults(self) -> list[str]:
+        """What the round's scoring waits for (every member's declaration, enough members
+        on every lot), once the member has declared: the service's words."""
+        if not self.declared or self.round.status != Status.OPENED:
+            return []
+        return scoring.scoring_faults(self.round)
+
+    @cached_property
+    def conflicts(self) -> list[Declaration]:
+        """The member's declared conflicts with bidders of this lot (why they are recused)."""
+        return list(
+            Declaration.objects.filter(
+                seat=self.seat,
+                has_conflict=True,
+                merchant__bids__opened__opening__round=self.round,
+                merchant__bids__lot=self.lot,
+            )
+            .select_related("merchant")
+            .distinct()
+        )
+
+    def free_bidders(self):
+        """The bidders of this lot the member declared no conflict with: those a conflict
+        found later can name."""
+        return (
+            Merchant.objects.filter(
+                pk__in=Declaration.objects.filter(seat=self.seat, has_conflict=False).values(
+                    "merchant_id"
+                ),
+                bids__lot=self.lot,
+                bids__opened__isnull=False,
+            )
+            .distinct()
+            .order_by("name")
+        )
 
     @cached_property
     def sheet(self) -> ScoreSheet | None:
@@ -621,8 +964,10 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
     def state(self) -> str:
         return lot_state(
             self.round,
-            opened=Opening.objects.filter(round=self.round).exists(),
-            declaration=self.declaration,
+            opened=self.opened,
+            declared=self.declared,
+            recused=self.recused,
+            waiting=bool(self.faults),
             sheet=self.sheet,
             valid_bids=len(self.bids),
         )
@@ -704,7 +1049,9 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
             lot=lot_facts(self.lot),
             state=state,
             state_label=STATE_LABELS.get(state, ""),
-            declaration=self.declaration,
+            conflicts=self.conflicts if state == "recused" else [],
+            faults=self.faults if state == "waiting" else [],
+            declaration_url=declaration_url(self.round),
             round_url=detail_url(self.round),
             index_url=evaluation_url(self.round),
             scoring_open=self.scoring_open,
@@ -715,15 +1062,6 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
                 (c.weight for c in self.criteria if c.kind != Kind.SUBJECTIVE), Decimal("0")
             ),
         )
-        if state == "declare":
-            context["declaration_form"] = (
-                kwargs.get("declaration_form") or committee_forms.DeclarationForm()
-            )
-            context["bidders"] = list(
-                OpenedBid.objects.filter(bid__lot=self.lot)
-                .select_related("bid__merchant")
-                .order_by("bid__received_at", "pk")
-            )
         if state in ("score", "review"):
             context["grid"] = grid = kwargs.get("grid") or self.grid()
             context["grid_rows"] = grid_rows(grid, self.bid_rows())
@@ -735,7 +1073,7 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
                 .order_by("bid__received_at", "pk")
             )
             context["conflict_form"] = kwargs.get("conflict_form") or (
-                committee_forms.ConflictForm()
+                committee_forms.ConflictForm(merchants=self.free_bidders())
             )
             context["service_errors"] = kwargs.get("service_errors", [])
         if state == "submitted":
@@ -803,7 +1141,6 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         handler = {
-            "declare": self.declare,
             "conflict": self.declare_conflict,
             "review": self.review,
             "edit": self.edit,
@@ -833,54 +1170,25 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
             messages.error(request, message)
         return self.render_to_response(self.get_context_data())
 
-    def declare(self, request):
-        form = committee_forms.DeclarationForm(request.POST)
+    def declare_conflict(self, request):
+        if self.state != "score":
+            return redirect(evaluation_url(self.round, self.lot))
+        form = committee_forms.ConflictForm(request.POST, merchants=self.free_bidders())
         if form.is_valid():
+            merchant = form.cleaned_data["merchant"]
             try:
-                committee.declaration_make(
+                committee.declaration_add_conflict(
                     actor=request.user,
-                    lot=self.lot,
-                    has_conflict=form.has_conflict,
+                    round=self.round,
+                    merchant=merchant,
                     statement=form.cleaned_data["statement"],
                 )
             except (ValidationError, PermissionDenied) as refusal:
-                if self.state != "declare":
-                    return self._elsewhere(request, refusal_messages(refusal), "")
                 self._refused(form, refusal)
             else:
-                if form.has_conflict:
-                    done = _(
-                        "You declared a conflict of interest: you are recused from lot %(n)s."
-                    )
-                else:
-                    done = _("You declared no conflict of interest for lot %(n)s. Score it below.")
-                return self._done(request, done % {"n": self.lot.number})
-        if self.state != "declare":
-            return redirect(evaluation_url(self.round, self.lot))
+                return self._done(request, conflict_recorded(self.seat, merchant))
         messages.error(request, _("Your declaration was not recorded."))
-        return self.render_to_response(self.get_context_data(declaration_form=form))
-
-    def declare_conflict(self, request):
-        form = committee_forms.ConflictForm(request.POST)
-        form.is_valid()
-        try:
-            committee.declaration_make(
-                actor=request.user,
-                lot=self.lot,
-                has_conflict=True,
-                statement=form.cleaned_data.get("statement", ""),
-            )
-        except (ValidationError, PermissionDenied) as refusal:
-            if self.state != "score":
-                return self._elsewhere(request, refusal_messages(refusal), "")
-            self._refused(form, refusal)
-            messages.error(request, _("Your declaration was not recorded."))
-            return self.render_to_response(self.get_context_data(conflict_form=form))
-        return self._done(
-            request,
-            _("You declared a conflict of interest: you are recused from lot %(n)s.")
-            % {"n": self.lot.number},
-        )
+        return self.render_to_response(self.get_context_data(conflict_form=form))
 
     def _grid_refused(self, request, grid, service_errors=()):
         if self.state != "score":
@@ -1001,14 +1309,6 @@ class EvaluationViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", EvaluationIndexView.as_view(), name="index"),
+            path("<int:round_pk>/declare/", DeclarationView.as_view(), name="declare"),
             path("<int:round_pk>/lots/<int:lot_pk>/", LotEvaluationView.as_view(), name="lot"),
         ]
-
-
-def evaluations_waiting(user) -> dict:
-    """How many lots wait for the member's declaration or sheet, for the home page."""
-    rows = [row for item in evaluations_of(user) for row in item["lots"]]
-    return {
-        "declare": sum(row["state"] == "declare" for row in rows),
-        "score": sum(row["state"] == "score" for row in rows),
-    }

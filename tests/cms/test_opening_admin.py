@@ -26,6 +26,7 @@ def record_language(settings):
     """The opening record is written in the site's language: English here, as the messages."""
     settings.LANGUAGE_CODE = "en"
 
+
 AFTER = DEADLINE + dt.timedelta(hours=1)  # 2026-03-21 11:00 in Shanghai
 OFFERS = ("150000.00", "110000.00", "130000.00")
 Status = TenderRound.Status
@@ -233,6 +234,10 @@ def test_a_seated_committee_member_reads_the_record_but_never_the_reserve(
     round_obj = opened["round"]
     committee.seat_appoint(actor=None, round=round_obj, user=committee_member, department="legal")
     client.force_login(committee_member)
+    # Not before declaring towards every bidder: the names come first, then the offers.
+    html = client.get(url("detail", round_obj.pk)).content.decode()
+    assert not shows_an_offer(html) and "data-cms-record-after-declaring" in html
+    committee.declarations_submit(actor=committee_member, round=round_obj, conflicts={})
     html = client.get(url("detail", round_obj.pk)).content.decode()
     assert "150,000.00" in html and "The offer is below the reserve price." in html
     assert "120,000.00" not in html and "120000" not in html

@@ -84,7 +84,7 @@ def test_the_result_shows_each_lots_ranking_with_its_points(client, signed, memb
 
 def test_the_result_names_the_recused_members(client, opened, clock):
     members = [speak_english(m) for m in seat_committee(opened, size=6)]
-    declare_all(opened, members, conflicts={(5, 1)})
+    declare_all(opened, members, conflicts={(5, "b")})  # B bid for lot 1 only
     score_all(opened, members)
     outcome.result_sign_off(actor=members[0], round=opened.round)
     client.force_login(opened.officer)
