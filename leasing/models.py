@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import Station, Unit
+from stations.models import BusinessCategory, Station, Unit
 from tenders.models import Award, Merchant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -68,6 +68,16 @@ class Lease(models.Model):
         related_name="lease",
         verbose_name=_("award"),
         editable=False,
+    )
+    # The lot's for a lease from an award; given or the units' one designated type for a
+    # direct lease. Counted by the spread rule (错位经营) and the reports by business type.
+    business_type = models.ForeignKey(
+        BusinessCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leases",
+        verbose_name=_("business type"),
     )
     direct_reason = models.TextField(_("why no tender (direct lease)"), blank=True)
     renewal_of = models.ForeignKey(

@@ -52,7 +52,7 @@ TERMS = (
     "deposit_months",
     "street_price_commitment",
 )
-SNAPSHOT = ("code", "start_date", "end_date", "annual_rent", "deposit", *TERMS)
+SNAPSHOT = ("code", "business_type", "start_date", "end_date", "annual_rent", "deposit", *TERMS)
 
 
 def _snapshot(lease: Lease) -> dict:
@@ -193,6 +193,7 @@ def _make(actor, lease: Lease, units: Sequence[Unit], business_type=None) -> Lea
         excluding=[lease.award.lot] if lease.award_id else [],
     )
     lease.station = units[0].station
+    lease.business_type = business_type
     lease.deposit = cents(_first_year_base(lease) / 12 * lease.deposit_months)
     lease.created_by = actor
     lease.full_clean(exclude=["units"])

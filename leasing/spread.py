@@ -1,10 +1,10 @@
 """Leases and awards as outlets for the spread rule (stations.spread).
 
 A lease holding its units (draft, signed, fitting out, open) is one outlet while its period
-overlaps the one asked about (without one: while it is not over). Its business type is its
-award's lot's; a direct lease has no type of its own (Lease has no such field), so it counts
-as the one specific type its units are designated for, and not at all when they have several
-or none. An awarded lot whose lease is not made yet is one outlet too: the award holds its
+overlaps the one asked about (without one: while it is not over), as the business type it
+was made for (its award's lot's, or the one given or designated for a direct lease); a lease
+made without a type counts as the one specific type its units are designated for, and not
+at all when they have several or none. An awarded lot whose lease is not made yet is one outlet too: the award holds its
 units.
 """
 
@@ -54,8 +54,8 @@ def lease_outlets(*, station, type_ids, during=None, excluding=()) -> list[Outle
         leases = leases.filter(end_date__gt=timezone.localdate())
     else:
         leases = leases.filter(start_date__lt=during[1], end_date__gt=during[0])
-    leases = leases.filter(Q(award__lot__business_type__in=type_ids) | Q(award__isnull=True))
-    rows = list(leases.values_list("pk", "code", "award__lot__business_type"))
+    leases = leases.filter(Q(business_type__in=type_ids) | Q(business_type__isnull=True))
+    rows = list(leases.values_list("pk", "code", "business_type"))
     units: dict[int, set[int]] = {}
     for lease_id, unit_id in Lease.units.through.objects.filter(
         lease_id__in=[pk for pk, _code, _type in rows]
@@ -71,7 +71,7 @@ def lease_outlets(*, station, type_ids, during=None, excluding=()) -> list[Outle
     outlets = []
     for lease_id, code, type_id in rows:
         unit_ids = units.get(lease_id, set())
-        if type_id is None:  # a direct lease: its units' one designated type, if one
+        if type_id is None:  # made without a type: its units' one designated type, if one
             types = set().union(*(designated.get(u, set()) for u in unit_ids))
             type_id = types.pop() if len(types) == 1 and not unit_ids & classes else None
         if type_id in type_ids:

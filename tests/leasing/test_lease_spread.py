@@ -109,3 +109,14 @@ def test_an_award_holds_its_place_until_its_lease_which_does_not_count_it_twice(
         actor=None, award=award, code="HT-2026-100", start_date=dt.date(2026, 6, 1)
     )
     assert lease.award == award
+
+
+def test_the_type_a_lease_was_made_for_is_kept_and_counted_later(upper):
+    units = [available_unit(upper, types=("coffee", "tea-drinks")) for _ in range(2)]
+    first = direct_lease(MerchantFactory(), [units[0]], business_type=business_type("tea-drinks"))
+    assert first.business_type == business_type("tea-drinks")
+    one_per_level(upper.station, "tea-drinks")
+    with pytest.raises(ValidationError) as refused:
+        direct_lease(MerchantFactory(), [units[1]], business_type=business_type("tea-drinks"))
+    assert "outlets per level" in str(refused.value)
+    assert Lease.objects.count() == 1
