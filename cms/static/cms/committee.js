@@ -1,7 +1,8 @@
 // The scoring grid: a running count of the scores filled, each bid's total with the member's
 // scores, out-of-range inputs marked as they are typed, Enter moving to the next input, and a
 // warning before leaving the page with scores typed but not submitted. Without JavaScript the
-// grid works the same; the server checks everything again.
+// grid works the same; the server checks everything again. On the declaration of interest, a
+// ticked bidder's row is marked and its statement field focused.
 (function () {
   "use strict";
 
@@ -81,5 +82,17 @@
       });
     }
     refresh();
+  });
+
+  document.querySelectorAll("[data-cms-declare-form] tr[data-cms-bidder]").forEach(function (row) {
+    var box = row.querySelector('input[type="checkbox"]');
+    var statement = row.querySelector("textarea");
+    if (!box) return;
+    function mark() { row.classList.toggle("is-ticked", box.checked); }
+    box.addEventListener("change", function () {
+      mark();
+      if (box.checked && statement && !statement.value.trim()) statement.focus();
+    });
+    mark();
   });
 })();
