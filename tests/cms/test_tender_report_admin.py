@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from tenders import result as outcome
+from tests.cms.conftest import speak_english
 from tests.factories import officer
 from tests.tenders.bid_factories import BIDDING
 from tests.tenders.committee_factories import declare_all, opened_round, score_all, seat_committee
@@ -30,13 +31,13 @@ def awarded():
 
 
 def test_the_report_index_offers_rent_against_reserve(client):
-    client.force_login(officer())
+    client.force_login(speak_english(officer()))
     content = client.get(reverse("cms_reports")).content.decode()
     assert reverse("cms_report", args=("rent-vs-reserve",)) in content
 
 
 def test_each_awarded_lot_with_its_premium_and_the_total(client, awarded):
-    client.force_login(officer())
+    client.force_login(speak_english(officer()))
     response = client.get(reverse("cms_report", args=("rent-vs-reserve",)))
     assert response.status_code == 200
     content = response.content.decode()
@@ -61,7 +62,7 @@ def test_a_station_officer_sees_only_their_stations_lots(client, awarded):
     from tests.factories import station_officer
 
     lot1 = awarded.lots[0]
-    client.force_login(station_officer(lot1.station))
+    client.force_login(speak_english(station_officer(lot1.station)))
     content = client.get(reverse("cms_report", args=("rent-vs-reserve",))).content.decode()
     assert lot1.station.code in content
     assert awarded.lots[1].station.code not in content
