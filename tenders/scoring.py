@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 import audit
 from tenders.committee import committee_progress, ensure_seat, has_declared, recused_lots
@@ -243,7 +244,11 @@ def scoring_faults(round: TenderRound) -> list[str]:
     undeclared = {seat.user.get_username() for entry in progress for seat in entry.undeclared}
     if undeclared:
         faults.append(
-            _("%(members)s have not declared their interests yet.")
+            ngettext(
+                "%(members)s has not declared their interests yet.",
+                "%(members)s have not declared their interests yet.",
+                len(undeclared),
+            )
             % {"members": ", ".join(sorted(undeclared))}
         )
     for entry in progress:

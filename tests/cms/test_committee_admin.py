@@ -619,7 +619,7 @@ def test_nobody_scores_until_every_member_has_declared(client, opened, members):
     declare_all(opened, members[:4])
     client.force_login(members[1])
     html = html_of(client.get(lot_url(opened)))
-    waits = f"{members[4].username} have not declared their interests yet."
+    waits = f"{members[4].username} has not declared their interests yet."
     assert 'data-cms-evaluation="waiting"' in html and waits in html
     assert not shows_an_offer(html) and "data-cms-grid" not in html
     index = html_of(client.get(EVALUATIONS))

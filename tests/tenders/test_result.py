@@ -135,7 +135,7 @@ def test_the_sign_off_lists_everything_missing(opened, clock):
         outcome.result_sign_off(actor=members[0], round=opened.round)
     names = lambda seats: ", ".join(m.username for m in seats)  # noqa: E731
     assert refused.value.messages == [
-        f"{members[4].username} have not declared their interests yet.",
+        f"{members[4].username} has not declared their interests yet.",
         f"{lot1}: only 3 members may score it after recusals; the round needs 5. "
         "Appoint more members.",
         f"{lot2}: only 4 members may score it after recusals; the round needs 5. "

@@ -215,7 +215,7 @@ def test_scoring_needs_a_declaration_first_and_every_member_declared(opened):
     with pytest.raises(ValidationError) as waiting:
         scoring.scoresheet_submit(actor=seated[0], lot=lot, scores=scores)
     assert waiting.value.messages[0] == (
-        f"{seated[4].username} have not declared their interests yet."
+        f"{seated[4].username} has not declared their interests yet."
     )
     assert not ScoreSheet.objects.exists()
 
