@@ -26,6 +26,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from cms.columns import category_list, category_name
 from cms.forms import UnitImportForm
 from cms.policies import POLICIES, may_manage
+from leasing.models import Lease
 from stations import plans, selectors, services
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint
 
@@ -266,18 +267,82 @@ REPORTS = {
             "(power, distribution cabinets, sockets, toilet and washbasin interfaces)."
         ),
     ),
-    "coverage": (
-        gettext_lazy("Coverage of the basic configuration"),
+    "planned-coverage": (
+        gettext_lazy("Basic configuration planned"),
         gettext_lazy(
             "For each station and each business type of the basic configuration, whether a "
             "unit is designated for it."
+        ),
+    ),
+    "coverage": (
+        gettext_lazy("Coverage of the basic configuration"),
+        gettext_lazy(
+            "For each station and each business type of the basic configuration, its open "
+            "outlets; complete when every one has at least one."
+        ),
+    ),
+    "occupancy": (
+        gettext_lazy("Occupancy by station"),
+        gettext_lazy(
+            "Per station: the leasable area and the area let now (signed, fitting out or "
+            "open), and the let area in per cent of the leasable."
+        ),
+    ),
+    "occupancy-by-tier": (
+        gettext_lazy("Occupancy by station tier"),
+        gettext_lazy(
+            "As occupancy by station, for provincial-capital, prefecture and county stations."
         ),
     ),
     "rent-vs-reserve": (
         gettext_lazy("Rent won against the reserve price"),
         gettext_lazy(
             "For each awarded lot: its area, the reserve annual rent set by the railway group, "
-            "the annual rent won and the premium over the reserve."
+            "the annual rent won, the lease made from it with its first-year rent, and the "
+            "premium over the reserve."
+        ),
+    ),
+    "rent-vs-reserve-by-station": (
+        gettext_lazy("Rent against reserve by station"),
+        gettext_lazy(
+            "Per station: lots awarded and leases made from them, their area, the reserve and "
+            "won annual rents and the premium; the total is the network."
+        ),
+    ),
+    "rent-vs-reserve-by-type": (
+        gettext_lazy("Rent against reserve by business type"),
+        gettext_lazy("As by station, for each business type of the awarded lots."),
+    ),
+    "rent-vs-reserve-by-tier": (
+        gettext_lazy("Rent against reserve by station tier"),
+        gettext_lazy("As by station, for provincial-capital, prefecture and county stations."),
+    ),
+    "chains": (
+        gettext_lazy("Chain brands"),
+        gettext_lazy(
+            "Each brand with open outlets: in how many stations, how many outlets in each, and "
+            "whether it is present in every station."
+        ),
+    ),
+    "pipeline": (
+        gettext_lazy("Pipeline from demand to opening"),
+        gettext_lazy(
+            "Per station and month: demands naming the station, applications, bids, awards, "
+            "leases signed and outlets opened."
+        ),
+    ),
+    "rent-roll": (
+        gettext_lazy("Rent roll"),
+        gettext_lazy(
+            "Every lease signed, fitting out or open: tenant, units, term, area, the current "
+            "year's annual rent, the monthly rent and the deposit."
+        ),
+    ),
+    "expiries": (
+        gettext_lazy("Expiries in the next 12 months"),
+        gettext_lazy(
+            "The leases in force whose last day falls within the next twelve months, month by "
+            "month, with the area and the rent at stake and whether a renewal is made."
         ),
     ),
 }
@@ -355,6 +420,7 @@ class ReportView(SpacePageMixin, TemplateView):
             type_names = {
                 c.code: category_name(c) for c in BusinessCategory.objects.filter(code__in=codes)
             }
+        statuses = dict(Lease.Status.choices) if "status" in frame.columns else {}
         rows = []
         for record in frame.itertuples(index=False, name=None):
             cells = []
@@ -365,6 +431,8 @@ class ReportView(SpacePageMixin, TemplateView):
                     cells.append({"text": tiers.get(value, value)})
                 elif column == "business_type" and value:
                     cells.append({"text": type_names.get(value, value)})
+                elif column == "status" and value:
+                    cells.append({"text": statuses.get(value, value)})
                 else:
                     number = isinstance(value, (int, float, Decimal, np.number))
                     cells.append({"text": "" if _is_missing(value) else value, "num": number})
@@ -377,7 +445,12 @@ class ReportView(SpacePageMixin, TemplateView):
             for column, cell in zip(columns, rows[0]["cells"], strict=True):
                 column["num"] = cell.get("num", False)
                 column["check"] = "check" in cell
+        from cms.report_charts import chart_for
+
         context.update(
+            chart=chart_for(
+                self.name, frame, [str(row["cells"][0]["text"]) for row in rows if row["cells"]]
+            ),
             name=self.name,
             about=REPORTS[self.name][1],
             columns=columns,
@@ -410,6 +483,33 @@ COLUMN_LABELS = {
     "reserve_annual_rent": gettext_lazy("Reserve annual rent (CNY)"),
     "awarded_annual_rent": gettext_lazy("Annual rent won (CNY)"),
     "premium_pct": gettext_lazy("Premium over the reserve (%)"),
+    "lease": gettext_lazy("Lease"),
+    "contract_annual_rent": gettext_lazy("Contract annual rent, first year (CNY)"),
+    "awards": gettext_lazy("Lots awarded"),
+    "leases": gettext_lazy("Leases"),
+    "stations": gettext_lazy("Stations"),
+    "let_units": gettext_lazy("Units let"),
+    "let_area_m2": gettext_lazy("Let area (m²)"),
+    "vacant_area_m2": gettext_lazy("Vacant area (m²)"),
+    "occupancy_pct": gettext_lazy("Occupancy (%)"),
+    "brand": gettext_lazy("Brand"),
+    "outlets": gettext_lazy("Open outlets"),
+    "every_station": gettext_lazy("In every station"),
+    "month": gettext_lazy("Month"),
+    "demands": gettext_lazy("Demands"),
+    "applications": gettext_lazy("Applications"),
+    "bids": gettext_lazy("Bids"),
+    "openings": gettext_lazy("Openings"),
+    "tenant": gettext_lazy("Tenant"),
+    "status": gettext_lazy("Status"),
+    "start_date": gettext_lazy("Start"),
+    "end_date": gettext_lazy("End (first day no longer let)"),
+    "annual_rent": gettext_lazy("Annual rent, current year (CNY)"),
+    "monthly_rent": gettext_lazy("Monthly rent (CNY)"),
+    "deposit": gettext_lazy("Deposit (CNY)"),
+    "last_day": gettext_lazy("Last day let"),
+    "days_left": gettext_lazy("Days left"),
+    "renewed": gettext_lazy("Renewed"),
 }
 
 

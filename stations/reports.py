@@ -1,7 +1,8 @@
 """Reports as pandas frames, a registry other apps add to, and rendering to JSON, CSV and XLSX.
 
-``tenders.reports`` and ``leasing.reports`` register their own reports with :func:`register`;
-:func:`get_report` imports them on demand, so stations never imports a higher app at load time.
+``leasing.reports`` registers its own reports (rent against reserve, occupancy, coverage by
+open outlets…) with :func:`register`; :func:`get_report` imports it on demand, so stations
+never imports a higher app at load time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from stations.models import BusinessCategory, Station, Unit, UtilityPoint
 
 CENT = Decimal("0.01")
 FORMATS = ("json", "csv", "xlsx")
-PLUGIN_MODULES = ("tenders.reports", "leasing.reports")
+PLUGIN_MODULES = ("leasing.reports",)
 TOTAL = "TOTAL"
 
 # Floor area a merchant can let. A lightbox's area is advertising face, not floor; storage
@@ -196,14 +197,15 @@ def utilities(*, stations=None) -> pd.DataFrame:
     return frame
 
 
-@register("coverage", gettext_lazy("Basic configuration coverage by station"))
-def coverage(*, stations=None) -> pd.DataFrame:
+@register("planned-coverage", gettext_lazy("Basic configuration planned by station"))
+def planned_coverage(*, stations=None) -> pd.DataFrame:
     """For each station (by code) and each basic-configuration category, whether it is covered.
 
     A category is covered when at least one unit of the station is designated for it; for a
     class (catering) a unit designated for the class itself or for any type in it counts.
     Columns: ``station``, ``tier``, one boolean column per basic category code (in catalogue
     order) and ``complete`` (all of them). Three queries, whatever the number of stations.
+    This is the plan; ``coverage`` (leasing) counts the outlets actually open.
     """
     station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
     categories = list(BusinessCategory.objects.values_list("pk", "code", "parent", "is_basic"))

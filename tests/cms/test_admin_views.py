@@ -548,7 +548,9 @@ def test_the_utilities_report_shows_each_station_and_an_emphasised_total_row(
 
 
 def test_the_coverage_report_shows_ticks_and_crosses(officer_client, concourse):
-    content = officer_client.get(reverse("cms_report", args=("coverage",))).content.decode()
+    content = officer_client.get(
+        reverse("cms_report", args=("planned-coverage",))
+    ).content.decode()
     # A01 is designated fast food, so catering is covered; books are not.
     assert 'class="cms-check is-yes"' in content
     assert 'class="cms-check is-no"' in content

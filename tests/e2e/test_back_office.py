@@ -153,5 +153,5 @@ def test_the_utilities_report_ends_with_the_total(page, screenshot, concourse, o
     assert cells[0] == "合计"  # the browser asks for Chinese: "TOTAL" on an English screen
     assert "300.00" in cells  # the one cabinet's capacity
     screenshot("utilities-report")
-    page.goto("/admin/station-reports/coverage/")
+    page.goto("/admin/station-reports/planned-coverage/")
     screenshot("coverage-report")

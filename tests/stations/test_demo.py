@@ -124,7 +124,7 @@ def test_demo_network_reproduces_domain_figures_with_valid_plans_and_scoped_user
                 group,
                 "no unit provisioned for it",
             )
-    assert get_report("coverage")()["complete"].all()
+    assert get_report("planned-coverage")()["complete"].all()
 
     # Every plan obeys the geometry rules: inside the outline, no overlaps, corridors clear.
     for level in Level.objects.prefetch_related("units", "zones"):

@@ -182,7 +182,7 @@ def test_utilities_query_count_does_not_grow_with_stations(n, django_assert_max_
 def test_coverage_query_count_does_not_grow_with_stations(n, django_assert_max_num_queries):
     make_stations(n)
     with django_assert_max_num_queries(3):
-        frame = reports.coverage()
+        frame = reports.planned_coverage()
     assert len(frame) == n
 
 
@@ -190,7 +190,7 @@ def test_coverage_query_count_does_not_grow_with_stations(n, django_assert_max_n
 
 
 def test_coverage_marks_each_basic_category_per_station(network):
-    frame = reports.coverage()
+    frame = reports.planned_coverage()
     assert list(frame.columns) == ["station", "tier", *BASIC, "complete"]
     assert frame.to_dict(orient="records") == [
         {
@@ -217,7 +217,7 @@ def test_coverage_marks_each_basic_category_per_station(network):
 def test_a_type_of_another_class_does_not_cover_catering():
     lv = level(StationFactory(code="RRR"))
     add_unit(lv, "R1", 0, 10, types=["pharmacy", "bookstore"])
-    record = reports.coverage().iloc[0]
+    record = reports.planned_coverage().iloc[0]
     assert not record["catering"]
     assert record["bookstore"]
     assert not record["complete"]
@@ -228,7 +228,7 @@ def test_a_type_of_another_class_does_not_cover_catering():
 
 def test_get_report_finds_the_station_reports():
     assert get_report("utilities").build is reports.utilities
-    assert get_report("coverage").build is reports.coverage
+    assert get_report("planned-coverage").build is reports.planned_coverage
 
 
 def test_an_unknown_report_names_the_available_ones():
@@ -294,7 +294,7 @@ def test_json_is_a_list_of_records_with_numbers_and_chinese_kept(network):
 
 
 def test_json_booleans_stay_booleans(network):
-    records = json.loads(render_report(reports.coverage(), "json"))
+    records = json.loads(render_report(reports.planned_coverage(), "json"))
     assert records[1]["complete"] is True and records[0]["bookstore"] is False
 
 
@@ -342,7 +342,7 @@ def test_report_command_writes_xlsx_to_out(network, tmp_path):
 
 def test_report_command_prints_json_and_csv_to_stdout(network):
     out = io.StringIO()
-    call_command("report", "coverage", "--format", "json", stdout=out)
+    call_command("report", "planned-coverage", "--format", "json", stdout=out)
     assert [r["station"] for r in json.loads(out.getvalue())] == ["AAA", "BBB"]
     out = io.StringIO()
     call_command("report", "utilities", "--format", "csv", stdout=out)

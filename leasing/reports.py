@@ -1,0 +1,699 @@
+"""The leasing reports, registered with the station reports' registry (``report NAME``).
+
+Rent won against the reserve per awarded lot with the lease made from it (and by station,
+business type and tier, the network as TOTAL); occupancy (let against leasable area);
+coverage of the basic configuration by open outlets; chain brands across the stations; the
+pipeline from demand to opening per station and month; the rent roll; the expiries of the
+next twelve months.
+
+Every report takes ``stations=`` (all when None), answers in a fixed number of queries
+whatever the number of leases (the database groups and sums), and gives money and area as
+Decimal with 2 places. Where a last row sums the others its first cell is ``TOTAL`` and
+``frame.attrs["total_row"]`` is True.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from django.db import connections
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from leasing.models import Lease, LeaseUnit
+from leasing.schedule import add_months
+from leasing.schedule import annual_rent as escalated_rent
+from stations.models import BusinessCategory, Station, Unit
+from stations.reports import CENT, LEASABLE_KINDS, TOTAL, register, report_stations, two_places
+from tenders.models import Application, Award, Bid, Brand, Demand
+
+ZERO = Decimal("0.00")
+# The statuses of a lease that is a contract in force or about to be: the rent roll and the
+# expiries list them (a draft is not signed; ended and terminated leases hold nothing).
+CURRENT = (Lease.Status.SIGNED, Lease.Status.FITTING_OUT, Lease.Status.OPEN)
+# A unit in one of these statuses is let: the lease holding it is signed (the services move
+# the unit with its lease). A reserved unit is awarded or in a draft lease, not yet let.
+LET_STATUSES = (Unit.Status.LET, Unit.Status.FITTING_OUT, Unit.Status.OPEN)
+
+
+def premium_pct(contract: Decimal, reserve: Decimal) -> Decimal | None:
+    """How far the rent lies above the reserve, in percent of the reserve (2 places); None
+    without a reserve."""
+    if not reserve:
+        return None
+    return ((contract - reserve) / reserve * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def ratio_pct(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` in percent of ``whole`` (2 places); None when ``whole`` is nothing."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _money(value) -> Decimal | None:
+    """A money or area cell from the database as Decimal with 2 places: PostgreSQL gives
+    Decimal, SQLite float (its sums too, with float error the rounding removes)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return Decimal(f"{value:.2f}")
+    return Decimal(value).quantize(CENT, ROUND_HALF_UP)
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    """The queryset's rows as the driver gives them. The per-row field converters of the
+    ORM cost more than the query on a large report; :func:`_money` does their work."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _frame(records: list, columns: list[str], *, ints=(), total_row=True) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=columns) if records else None
+    if frame is None:
+        frame = pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+    for column in ints:
+        frame[column] = frame[column].astype("Int64")
+    frame.attrs["total_row"] = total_row
+    return frame
+
+
+def _sum(values) -> Decimal:
+    return sum(values, ZERO)
+
+
+def _tier_order(tier: str) -> int:
+    values = list(Station.Tier.values)
+    return values.index(tier) if tier in values else len(values)
+
+
+# --- rent against reserve -----------------------------------------------------------------
+
+RENT_COLUMNS = [
+    "round",
+    "lot",
+    "lease",
+    "station",
+    "tier",
+    "business_type",
+    "area_m2",
+    "reserve_annual_rent",
+    "awarded_annual_rent",
+    "contract_annual_rent",
+    "premium_pct",
+]
+
+
+def _awards(stations):
+    return Award.objects.filter(lot__station__in=report_stations(stations))
+
+
+@register("rent-vs-reserve", gettext_lazy("Rent won against the reserve price, by lot"))
+def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
+    """One row per awarded lot, by round and lot, with the lease made from its award, and a
+    last TOTAL row (the network).
+
+    ``round`` and ``lot`` are the tender's; ``lease`` the contract number of the lease made
+    from the award (empty until it is made); ``station`` its code and ``tier`` its grade;
+    ``business_type`` the lot's type (code); ``area_m2`` the lot's units (the lease's, which
+    are the same); ``reserve_annual_rent`` the lot's reserve (底价); ``awarded_annual_rent``
+    the winning offer; ``contract_annual_rent`` the lease's fixed rent for its first year
+    (empty until the lease is made); ``premium_pct`` how far the rent won lies above the
+    reserve, in percent of it — the TOTAL's is that of the sums. A lease from an award takes
+    the winning offer as its first-year rent, so the premium is the contract's too; an award
+    is counted from the day it is made, not only once its lease is signed. One query.
+    """
+    rows = (
+        _awards(stations)
+        .values_list(
+            "lot__round__code",
+            "lot__number",
+            "lease__code",
+            "lot__station__code",
+            "lot__station__tier",
+            "lot__business_type__code",
+            "lot__reserve_annual_rent",
+            "annual_rent",
+            "lease__annual_rent",
+        )
+        .annotate(area=Sum("lot__units__area_m2"))
+        .order_by("lot__round__code", "lot__number")
+    )
+    records = []
+    for (round_code, lot, lease, station, tier, business_type, reserve, awarded, contract,
+         area) in _raw_rows(rows):  # fmt: skip
+        reserve, awarded = _money(reserve), _money(awarded)
+        records.append(
+            (
+                round_code,
+                lot,
+                lease or "",
+                station,
+                tier,
+                business_type,
+                _money(area) or ZERO,
+                reserve,
+                awarded,
+                _money(contract),
+                premium_pct(awarded, reserve),
+            )
+        )
+    reserve = _sum(r[7] for r in records)
+    awarded = _sum(r[8] for r in records)
+    contract = _sum(r[9] for r in records if r[9] is not None)
+    area = _sum(r[6] for r in records)
+    total = (TOTAL, None, "", "", "", "", area, reserve, awarded, contract)
+    records.append((*total, premium_pct(awarded, reserve)))
+    return _frame(records, RENT_COLUMNS, ints=("lot",))
+
+
+GROUPED_RENT_COLUMNS = [
+    "awards",
+    "leases",
+    "area_m2",
+    "reserve_annual_rent",
+    "awarded_annual_rent",
+    "contract_annual_rent",
+    "premium_pct",
+]
+
+
+def _rent_grouped(key_column: str, key_path: str, stations, *, order=None) -> pd.DataFrame:
+    """Awards grouped by ``key_path`` (from the lot), the leases joined: one query (each lot's
+    units' area summed in a subquery, so that a lot's several units do not count its rent
+    twice)."""
+    awards = _awards(stations)
+    lot_area = (
+        Unit.objects.filter(lots=OuterRef("lot"))
+        .values("lots")
+        .annotate(area=Sum("area_m2"))
+        .values("area")
+    )
+    rents = {
+        row["key"]: row
+        for row in awards.annotate(lot_area=Subquery(lot_area))
+        .values(key=F(f"lot__{key_path}"))
+        .annotate(
+            awards=Count("pk"),
+            leases=Count("lease"),
+            area=Sum("lot_area"),
+            reserve=Sum("lot__reserve_annual_rent"),
+            awarded=Sum("annual_rent"),
+            contract=Sum("lease__annual_rent"),
+        )
+        .order_by()
+    }
+    keys = sorted(rents, key=order or (lambda k: (k is None, k or "")))
+    records = []
+    for key in keys:
+        row = rents[key]
+        reserve, awarded = two_places(row["reserve"]), two_places(row["awarded"])
+        records.append(
+            (
+                key or "",
+                row["awards"],
+                row["leases"],
+                two_places(row["area"]),
+                reserve,
+                awarded,
+                two_places(row["contract"]),
+                premium_pct(awarded, reserve),
+            )
+        )
+    sums = [sum(r[n] for r in records) for n in (1, 2)]
+    money = [_sum(r[n] for r in records) for n in (3, 4, 5, 6)]
+    records.append((TOTAL, *sums, *money, premium_pct(money[2], money[1])))
+    return _frame(records, [key_column, *GROUPED_RENT_COLUMNS], ints=("awards", "leases"))
+
+
+@register(
+    "rent-vs-reserve-by-station", gettext_lazy("Rent won against the reserve price, by station")
+)
+def rent_vs_reserve_by_station(*, stations=None) -> pd.DataFrame:
+    """One row per station (by code) with awarded lots, and a last TOTAL row (the network):
+    ``awards`` (lots awarded), ``leases`` (made from them so far), their ``area_m2``, the
+    sums of the lots' ``reserve_annual_rent``, of the ``awarded_annual_rent`` and of the
+    leases' first-year ``contract_annual_rent``, and ``premium_pct`` (awarded against
+    reserve, of the sums). One query."""
+    return _rent_grouped("station", "station__code", stations)
+
+
+@register("rent-vs-reserve-by-type", gettext_lazy("Rent won against the reserve price, by type"))
+def rent_vs_reserve_by_type(*, stations=None) -> pd.DataFrame:
+    """As by station, one row per business type (code) of the awarded lots."""
+    return _rent_grouped("business_type", "business_type__code", stations)
+
+
+@register("rent-vs-reserve-by-tier", gettext_lazy("Rent won against the reserve price, by tier"))
+def rent_vs_reserve_by_tier(*, stations=None) -> pd.DataFrame:
+    """As by station, one row per station tier (provincial capital, prefecture, county)."""
+    return _rent_grouped("tier", "station__tier", stations, order=_tier_order)
+
+
+# --- occupancy ----------------------------------------------------------------------------
+
+OCCUPANCY_COLUMNS = [
+    "units",
+    "let_units",
+    "leasable_area_m2",
+    "let_area_m2",
+    "vacant_area_m2",
+    "occupancy_pct",
+]
+
+
+def _occupancy_record(key: tuple, row: dict) -> tuple:
+    leasable, let = two_places(row.get("leasable")), two_places(row.get("let"))
+    return (
+        *key,
+        row.get("units", 0),
+        row.get("let_units", 0),
+        leasable,
+        let,
+        leasable - let,
+        ratio_pct(let, leasable),
+    )
+
+
+def _occupancy_total(records: list, blanks: int) -> tuple:
+    start = blanks + 1
+    leasable = _sum(r[start + 2] for r in records)
+    let = _sum(r[start + 3] for r in records)
+    return (
+        TOTAL,
+        *[""] * blanks,
+        sum(r[start] for r in records),
+        sum(r[start + 1] for r in records),
+        leasable,
+        let,
+        leasable - let,
+        ratio_pct(let, leasable),
+    )
+
+
+def _occupancy_rows(station_ids, key: str) -> dict:
+    return {
+        row[key]: row
+        for row in Unit.objects.filter(station__in=station_ids, kind__in=LEASABLE_KINDS)
+        .values(key)
+        .annotate(
+            units=Count("pk"),
+            let_units=Count("pk", filter=Q(status__in=LET_STATUSES)),
+            leasable=Sum("area_m2"),
+            let=Sum("area_m2", filter=Q(status__in=LET_STATUSES)),
+        )
+        .order_by()
+    }
+
+
+@register("occupancy", gettext_lazy("Occupancy by station"))
+def occupancy(*, stations=None) -> pd.DataFrame:
+    """One row per station (by code) and a last TOTAL row: let area against leasable area.
+
+    ``units`` and ``leasable_area_m2`` count the units merchants can let (shops, kiosks,
+    counters, vending machines, ATMs — as in the utilities report); ``let_units`` and
+    ``let_area_m2`` those let now (signed, fitting out or open: the unit follows its lease);
+    ``vacant_area_m2`` the rest; ``occupancy_pct`` the let area in percent of the leasable
+    (empty without leasable area). Two queries."""
+    station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
+    units = _occupancy_rows([pk for pk, _c, _t in station_rows], "station")
+    records = [
+        _occupancy_record((code, tier), units.get(pk, {})) for pk, code, tier in station_rows
+    ]
+    records.append(_occupancy_total(records, blanks=1))
+    return _frame(records, ["station", "tier", *OCCUPANCY_COLUMNS], ints=("units", "let_units"))
+
+
+@register("occupancy-by-tier", gettext_lazy("Occupancy by station tier"))
+def occupancy_by_tier(*, stations=None) -> pd.DataFrame:
+    """As ``occupancy``, one row per station tier having stations, with ``stations`` (how
+    many), and the TOTAL row (the network). Two queries."""
+    tiers = dict(
+        report_stations(stations)
+        .values_list("tier")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("tier", "n")
+    )
+    units = _occupancy_rows(report_stations(stations), "station__tier")
+    records = [
+        _occupancy_record((tier, tiers[tier]), units.get(tier, {}))
+        for tier in sorted(tiers, key=_tier_order)
+    ]
+    total = _occupancy_total([(r[0], *r[2:]) for r in records], blanks=0)
+    records.append((total[0], sum(r[1] for r in records), *total[1:]))
+    return _frame(
+        records, ["tier", "stations", *OCCUPANCY_COLUMNS], ints=("stations", "units", "let_units")
+    )
+
+
+# --- coverage by open outlets ------------------------------------------------------------
+
+
+def _basic_categories() -> tuple[list[tuple[int, str]], dict[int, int]]:
+    """The basic-configuration categories (pk, code) in catalogue order, and for every
+    category the basic one it counts for (itself, or its class when the class is basic)."""
+    categories = list(BusinessCategory.objects.values_list("pk", "code", "parent", "is_basic"))
+    basic = [(pk, code) for pk, code, _parent, is_basic in categories if is_basic]
+    basic_ids = {pk for pk, _code in basic}
+    counts_for = {}
+    for pk, _code, parent, _is_basic in categories:
+        if pk in basic_ids:
+            counts_for[pk] = pk
+        elif parent in basic_ids:
+            counts_for[pk] = parent
+    return basic, counts_for
+
+
+@register("coverage", gettext_lazy("Basic configuration coverage by open outlets"))
+def coverage(*, stations=None) -> pd.DataFrame:
+    """For each station (by code) and each basic-configuration category, its open outlets.
+
+    An outlet is an open lease; it counts for the basic category of its business type, or
+    of the type's class (a fast-food outlet counts for catering). Columns: ``station``,
+    ``tier``, one column per basic category code (in catalogue order) holding the number of
+    open outlets, and ``complete`` (every basic category has one). Planned coverage, from
+    the units' designations, is ``planned-coverage``. Three queries."""
+    station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
+    basic, counts_for = _basic_categories()
+    outlets: dict[tuple[int, int], int] = defaultdict(int)
+    for station, business_type, n in (
+        Lease.objects.filter(
+            status=Lease.Status.OPEN,
+            station__in=[pk for pk, _c, _t in station_rows],
+            business_type__in=list(counts_for),
+        )
+        .values_list("station", "business_type")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        outlets[station, counts_for[business_type]] += n
+    records = []
+    for pk, code, tier in station_rows:
+        counts = [outlets.get((pk, category), 0) for category, _code in basic]
+        records.append((code, tier, *counts, all(counts) and bool(counts)))
+    columns = ["station", "tier", *[code for _pk, code in basic], "complete"]
+    frame = _frame(records, columns, ints=columns[2:-1], total_row=False)
+    frame["complete"] = frame["complete"].astype(bool)
+    return frame
+
+
+# --- chains ------------------------------------------------------------------------------
+
+
+def _brand_names(groups, merchant_names: dict[int, str]) -> dict[tuple[int, int | None], str]:
+    """The brand an outlet trades under, for each (merchant, business type): the merchant's
+    one brand; or, of several, the one brand registered for the type or its class; else the
+    merchant's name. One query for the brands (their types prefetched: two)."""
+    merchants = {merchant for merchant, _type in groups}
+    brands = defaultdict(list)
+    for brand in Brand.objects.filter(merchant__in=merchants).prefetch_related("business_types"):
+        brands[brand.merchant_id].append(brand)
+    parents = dict(BusinessCategory.objects.values_list("pk", "parent"))
+    names = {}
+    for merchant, business_type in groups:
+        own = brands.get(merchant, [])
+        if len(own) != 1:
+            wanted = {business_type, parents.get(business_type)} - {None}
+            own = [b for b in own if wanted & {t.pk for t in b.business_types.all()}]
+        names[merchant, business_type] = str(own[0]) if len(own) == 1 else merchant_names[merchant]
+    return names
+
+
+@register("chains", gettext_lazy("Chain brands across the stations"))
+def chains(*, stations=None) -> pd.DataFrame:
+    """One row per brand with open outlets: ``brand``, the number of ``stations`` it is open
+    in, its ``outlets`` (open leases), ``every_station`` (open in every station reported on)
+    and one column per station code with the brand's outlets there. The brands present in
+    every station come first, then by stations, outlets and name. An outlet's brand is its
+    merchant's (see :func:`_brand_names`). No TOTAL row (the outlets per station are the
+    occupancy's business). Four queries."""
+    station_codes = list(report_stations(stations).values_list("pk", "code"))
+    code_of = dict(station_codes)
+    groups = list(
+        Lease.objects.filter(status=Lease.Status.OPEN, station__in=list(code_of))
+        .values_list("merchant", "merchant__name", "business_type", "station")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    names = _brand_names(
+        {(m, t) for m, _name, t, _s, _n in groups}, {m: name for m, name, *_rest in groups}
+    )
+    per_brand: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for merchant, _name, business_type, station, n in groups:
+        per_brand[names[merchant, business_type]][station] += n
+    records = []
+    for brand, by_station in per_brand.items():
+        present = sum(1 for n in by_station.values() if n)
+        records.append(
+            (
+                brand,
+                present,
+                sum(by_station.values()),
+                present == len(code_of),
+                *[by_station.get(pk, 0) for pk, _code in station_codes],
+            )
+        )
+    records.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
+    columns = ["brand", "stations", "outlets", "every_station", *[c for _pk, c in station_codes]]
+    frame = _frame(records, columns, ints=["stations", "outlets", *columns[4:]], total_row=False)
+    frame["every_station"] = frame["every_station"].astype(bool)
+    return frame
+
+
+# --- pipeline -----------------------------------------------------------------------------
+
+PIPELINE_STAGES = ["demands", "applications", "bids", "awards", "leases", "openings"]
+
+
+def _month(value) -> str:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{value:%Y-%m}"
+
+
+@register("pipeline", gettext_lazy("Pipeline from demand to opening"))
+def pipeline(*, stations=None) -> pd.DataFrame:
+    """One row per station (code) and month (``YYYY-MM``, in the site's time zone) in which
+    anything happened, and a last TOTAL row summing them.
+
+    ``demands``: demands recorded that month naming the station among their preferred ones
+    (a demand naming several counts in each); ``applications``: applications submitted for
+    lots of the station (one per application and station); ``bids``: bids received for its
+    lots (a replaced bid is not counted, its later version is); ``awards``: lots awarded;
+    ``leases``: leases signed; ``openings``: outlets opened. Seven queries."""
+    station_rows = list(report_stations(stations).values_list("pk", "code"))
+    ids = [pk for pk, _code in station_rows]
+    sources = {
+        "demands": Demand.stations.through.objects.filter(station__in=ids).values_list(
+            "station", TruncMonth("demand__created_at")
+        ),
+        "applications": Application.lots.through.objects.filter(lot__station__in=ids)
+        .values_list("lot__station", TruncMonth("application__submitted_at"))
+        .annotate(n=Count("application", distinct=True)),
+        "bids": Bid.objects.filter(lot__station__in=ids)
+        .exclude(status=Bid.Status.REPLACED)
+        .values_list("lot__station", TruncMonth("received_at")),
+        "awards": Award.objects.filter(lot__station__in=ids).values_list(
+            "lot__station", TruncMonth("awarded_at")
+        ),
+        "leases": Lease.objects.filter(station__in=ids, signed_at__isnull=False).values_list(
+            "station", TruncMonth("signed_at")
+        ),
+        "openings": Lease.objects.filter(station__in=ids, opened_on__isnull=False).values_list(
+            "station", TruncMonth("opened_on")
+        ),
+    }
+    counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for stage, queryset in sources.items():
+        if stage != "applications":
+            queryset = queryset.annotate(n=Count("pk"))
+        for station, month, n in queryset.order_by():
+            key = (station, _month(month))
+            counts[key][stage] = counts[key].get(stage, 0) + n
+    code_of = dict(station_rows)
+    records = [
+        (code_of[station], month, *[counts[station, month].get(s, 0) for s in PIPELINE_STAGES])
+        for station, month in sorted(counts, key=lambda k: (code_of[k[0]], k[1]))
+    ]
+    records.append(
+        (TOTAL, "", *[sum(r[2 + n] for r in records) for n in range(len(PIPELINE_STAGES))])
+    )
+    return _frame(records, ["station", "month", *PIPELINE_STAGES], ints=PIPELINE_STAGES)
+
+
+# --- rent roll and expiries --------------------------------------------------------------
+
+ROLL_COLUMNS = [
+    "lease",
+    "tenant",
+    "station",
+    "units",
+    "business_type",
+    "status",
+    "start_date",
+    "end_date",
+    "area_m2",
+    "annual_rent",
+    "monthly_rent",
+    "deposit",
+]
+
+
+def lease_year_on(start: dt.date, on: dt.date) -> int:
+    """The lease year ``on`` falls in (1 before the start)."""
+    months = (on.year - start.year) * 12 + on.month - start.month
+    year = max(1, months // 12 + 1)
+    while year > 1 and add_months(start, 12 * (year - 1)) > on:
+        year -= 1
+    return year
+
+
+def _current_leases(stations):
+    return (
+        Lease.objects.filter(status__in=CURRENT, station__in=report_stations(stations))
+        .values_list(
+            "pk",
+            "code",
+            "merchant__name",
+            "station__code",
+            "business_type__code",
+            "status",
+            "start_date",
+            "end_date",
+            "annual_rent",
+            "escalation_pct",
+            "deposit",
+        )
+        .annotate(area=Sum("lease_units__unit__area_m2"))
+    )
+
+
+def _unit_codes(leases) -> dict[int, str]:
+    codes = defaultdict(list)
+    for lease, code in (
+        LeaseUnit.objects.filter(lease__in=leases)
+        .order_by("lease", "unit__code")
+        .values_list("lease", "unit__code")
+    ):
+        codes[lease].append(code)
+    return {lease: ", ".join(units) for lease, units in codes.items()}
+
+
+def _roll_records(rows, units: dict[int, str], on: dt.date) -> list[list]:
+    records = []
+    for (pk, code, tenant, station, business_type, status, start, end, first_year,
+         escalation, deposit, area) in rows:  # fmt: skip
+        rent = escalated_rent(first_year, escalation, lease_year_on(start, on))
+        records.append(
+            [
+                code,
+                tenant,
+                station,
+                units.get(pk, ""),
+                business_type or "",
+                status,
+                start,
+                end,
+                two_places(area),
+                rent,
+                two_places(rent / 12),
+                two_places(deposit),
+            ]
+        )
+    return records
+
+
+def _roll_total(records: list, width: int, money_from: int) -> list:
+    total = [TOTAL, *[""] * (money_from - 1)]
+    for column in range(money_from, width):
+        total.append(_sum(r[column] for r in records))
+    return total
+
+
+@register("rent-roll", gettext_lazy("Rent roll"))
+def rent_roll(*, stations=None, on: dt.date | None = None) -> pd.DataFrame:
+    """One row per lease in force or about to be (signed, fitting out or open), by station
+    and contract number, and a last TOTAL row.
+
+    ``tenant`` is the merchant; ``units`` the unit codes; ``status`` the lease's; the period
+    is [``start_date``, ``end_date``) (the end is the first day no longer let); ``area_m2``
+    the units' area; ``annual_rent`` the fixed rent of the lease year ``on`` (today) falls
+    in, escalation applied (the first year's before the start); ``monthly_rent`` a twelfth of
+    it; ``deposit`` the deposit held. Two queries."""
+    on = on or timezone.localdate()
+    leases = _current_leases(stations).order_by("station__code", "code")
+    rows = list(leases)
+    records = _roll_records(rows, _unit_codes([r[0] for r in rows]), on)
+    records.append(_roll_total(records, len(ROLL_COLUMNS), ROLL_COLUMNS.index("area_m2")))
+    return _frame(records, ROLL_COLUMNS)
+
+
+EXPIRY_COLUMNS = [
+    "month",
+    "lease",
+    "tenant",
+    "station",
+    "units",
+    "business_type",
+    "status",
+    "last_day",
+    "days_left",
+    "renewed",
+    "area_m2",
+    "annual_rent",
+]
+
+
+@register("expiries", gettext_lazy("Leases expiring in the next 12 months"))
+def expiries(*, stations=None, on: dt.date | None = None) -> pd.DataFrame:
+    """One row per lease in force (signed, fitting out or open) whose last day let falls in
+    the twelve months from ``on`` (today), by that day, and a last TOTAL row.
+
+    ``month`` is the month of the ``last_day`` let (the day before the lease's end date);
+    ``days_left`` the days from ``on`` to it; ``renewed`` whether a renewal lease is made;
+    ``area_m2`` the units' area; ``annual_rent`` the current lease year's fixed rent
+    (escalation applied) — the rent at stake. Two queries."""
+    on = on or timezone.localdate()
+    leases = (
+        _current_leases(stations)
+        .filter(end_date__gt=on, end_date__lte=add_months(on, 12))
+        .annotate(renewed=Exists(Lease.objects.filter(renewal_of=OuterRef("pk"))))
+        .order_by("end_date", "station__code", "code")
+    )
+    rows = list(leases)
+    units = _unit_codes([r[0] for r in rows])
+    records = []
+    for row, roll in zip(rows, _roll_records([r[:-1] for r in rows], units, on), strict=True):
+        (code, tenant, station, unit_codes, business_type, status, _start, end, area, rent) = roll[
+            :10
+        ]
+        last_day = end - dt.timedelta(days=1)
+        records.append(
+            [
+                f"{last_day:%Y-%m}",
+                code,
+                tenant,
+                station,
+                unit_codes,
+                business_type,
+                status,
+                last_day,
+                (last_day - on).days,
+                bool(row[-1]),
+                area,
+                rent,
+            ]
+        )
+    total = [TOTAL, *[""] * 7, None, None]
+    total += [_sum(r[10] for r in records), _sum(r[11] for r in records)]
+    records.append(total)
+    frame = _frame(records, EXPIRY_COLUMNS, ints=("days_left",))
+    return frame
