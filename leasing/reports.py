@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.db import connections
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -30,7 +30,7 @@ from leasing.schedule import add_months
 from leasing.schedule import annual_rent as escalated_rent
 from stations.models import BusinessCategory, Station, Unit
 from stations.reports import CENT, LEASABLE_KINDS, TOTAL, register, report_stations, two_places
-from tenders.models import Application, Award, Bid, Brand, Demand
+from tenders.models import Application, Award, Bid, Brand, Demand, Lot
 
 ZERO = Decimal("0.00")
 # The statuses of a lease that is a contract in force or about to be: the rent roll and the
@@ -186,28 +186,27 @@ GROUPED_RENT_COLUMNS = [
 
 
 def _rent_grouped(key_column: str, key_path: str, stations, *, order=None) -> pd.DataFrame:
-    """Awards grouped by ``key_path`` (from the lot), the leases joined: one query (each lot's
-    units' area summed in a subquery, so that a lot's several units do not count its rent
-    twice)."""
+    """Awards grouped by ``key_path`` (from the lot), the leases joined: two queries (the
+    lots' units summed apart, so that a lot's several units do not count its rent twice; a
+    correlated subquery for the area took minutes on PostgreSQL at 100,000 awards)."""
     awards = _awards(stations)
-    lot_area = (
-        Unit.objects.filter(lots=OuterRef("lot"))
-        .values("lots")
-        .annotate(area=Sum("area_m2"))
-        .values("area")
-    )
     rents = {
         row["key"]: row
-        for row in awards.annotate(lot_area=Subquery(lot_area))
-        .values(key=F(f"lot__{key_path}"))
+        for row in awards.values(key=F(f"lot__{key_path}"))
         .annotate(
             awards=Count("pk"),
             leases=Count("lease"),
-            area=Sum("lot_area"),
             reserve=Sum("lot__reserve_annual_rent"),
             awarded=Sum("annual_rent"),
             contract=Sum("lease__annual_rent"),
         )
+        .order_by()
+    }
+    areas = {
+        row["key"]: row["area"]
+        for row in Lot.units.through.objects.filter(lot__award__in=awards)
+        .values(key=F(f"lot__{key_path}"))
+        .annotate(area=Sum("unit__area_m2"))
         .order_by()
     }
     keys = sorted(rents, key=order or (lambda k: (k is None, k or "")))
@@ -220,7 +219,7 @@ def _rent_grouped(key_column: str, key_path: str, stations, *, order=None) -> pd
                 key or "",
                 row["awards"],
                 row["leases"],
-                two_places(row["area"]),
+                two_places(areas.get(key)),
                 reserve,
                 awarded,
                 two_places(row["contract"]),
@@ -241,7 +240,7 @@ def rent_vs_reserve_by_station(*, stations=None) -> pd.DataFrame:
     ``awards`` (lots awarded), ``leases`` (made from them so far), their ``area_m2``, the
     sums of the lots' ``reserve_annual_rent``, of the ``awarded_annual_rent`` and of the
     leases' first-year ``contract_annual_rent``, and ``premium_pct`` (awarded against
-    reserve, of the sums). One query."""
+    reserve, of the sums). Two queries."""
     return _rent_grouped("station", "station__code", stations)
 
 
