@@ -91,7 +91,7 @@ def committee_context(user, round: TenderRound) -> dict:
     seating_open = officer and round.status in committee.SEATING_STATUSES
     opened = Opening.objects.filter(round=round).exists()
     all_seats = list(round.seats.select_related("user", "appointed_by"))
-    standing = declarations_of(all_seats) if opened else {}
+    standing = committee.declaration_standing(all_seats) if opened else {}
     seats = []
     for seat in all_seats:
         mine = standing.get(seat.pk, {})
@@ -472,7 +472,7 @@ def evaluations_of(user) -> list[dict]:
         .values_list("bid__lot_id", "n")
     )
     opened = set(Opening.objects.filter(round_id__in=round_ids).values_list("round_id", flat=True))
-    standing = declarations_of(seats)
+    standing = committee.declaration_standing(seats)
     by_round: dict[int, list[Lot]] = {}
     for lot in lots:
         by_round.setdefault(lot.round_id, []).append(lot)
@@ -525,51 +525,6 @@ def evaluations_of(user) -> list[dict]:
             }
         )
     return result
-
-
-def declarations_of(seats) -> dict[int, dict]:
-    """For each seat: whether the member has declared towards every bidder of the round, when,
-    the bidders they declared a conflict with, and the lots that recuses them from.
-
-    Two queries for any number of seats. The same reading as tenders.committee.has_declared
-    and recused_lots, which answer for one seat at a time.
-    """
-    round_ids = {seat.round_id for seat in seats}
-    bidders: dict[int, set[int]] = {}
-    lots_of: dict[int, dict[int, set[int]]] = {}
-    for round_id, lot_id, merchant_id in (
-        OpenedBid.objects.filter(bid__round_id__in=round_ids)
-        .values_list("bid__round_id", "bid__lot_id", "bid__merchant_id")
-        .distinct()
-    ):
-        bidders.setdefault(round_id, set()).add(merchant_id)
-        lots_of.setdefault(round_id, {}).setdefault(lot_id, set()).add(merchant_id)
-    declared: dict[int, set[int]] = {}
-    conflicts: dict[int, list[Declaration]] = {}
-    first: dict[int, object] = {}
-    for declaration in Declaration.objects.filter(seat__in=seats).select_related("merchant"):
-        declared.setdefault(declaration.seat_id, set()).add(declaration.merchant_id)
-        if declaration.has_conflict:
-            conflicts.setdefault(declaration.seat_id, []).append(declaration)
-        when = first.get(declaration.seat_id)
-        if when is None or declaration.declared_at < when:
-            first[declaration.seat_id] = declaration.declared_at
-    standing = {}
-    for seat in seats:
-        round_bidders = bidders.get(seat.round_id, set())
-        mine = conflicts.get(seat.pk, [])
-        conflicted = {d.merchant_id for d in mine}
-        standing[seat.pk] = {
-            "declared": bool(round_bidders) and round_bidders <= declared.get(seat.pk, set()),
-            "declared_at": first.get(seat.pk),
-            "conflicts": mine,
-            "recused": {
-                lot_id
-                for lot_id, merchants in lots_of.get(seat.round_id, {}).items()
-                if merchants & conflicted
-            },
-        }
-    return standing
 
 
 STATE_LABELS = {

@@ -187,35 +187,60 @@ def bidders_of(round: TenderRound) -> list[Merchant]:
     )
 
 
-def _bidders_by_lot(round: TenderRound) -> dict[int, set[int]]:
-    lots: dict[int, set[int]] = {}
-    for lot_id, merchant_id in OpenedBid.objects.filter(bid__round=round).values_list(
-        "bid__lot_id", "bid__merchant_id"
+def declaration_standing(seats) -> dict[int, dict]:
+    """For each seat: whether the member has declared towards every bidder of the round, when,
+    the bidders they declared a conflict with, and the lots that recuses them from.
+
+    Two queries for any number of seats, of any rounds; has_declared, recused_lots and
+    committee_progress read it.
+    """
+    round_ids = {seat.round_id for seat in seats}
+    bidders: dict[int, set[int]] = {}
+    lots_of: dict[int, dict[int, set[int]]] = {}
+    for round_id, lot_id, merchant_id in (
+        OpenedBid.objects.filter(bid__round_id__in=round_ids)
+        .values_list("bid__round_id", "bid__lot_id", "bid__merchant_id")
+        .distinct()
     ):
-        lots.setdefault(lot_id, set()).add(merchant_id)
-    return lots
+        bidders.setdefault(round_id, set()).add(merchant_id)
+        lots_of.setdefault(round_id, {}).setdefault(lot_id, set()).add(merchant_id)
+    declared: dict[int, set[int]] = {}
+    conflicts: dict[int, list[Declaration]] = {}
+    first: dict[int, object] = {}
+    for declaration in Declaration.objects.filter(seat__in=seats).select_related("merchant"):
+        declared.setdefault(declaration.seat_id, set()).add(declaration.merchant_id)
+        if declaration.has_conflict:
+            conflicts.setdefault(declaration.seat_id, []).append(declaration)
+        when = first.get(declaration.seat_id)
+        if when is None or declaration.declared_at < when:
+            first[declaration.seat_id] = declaration.declared_at
+    standing = {}
+    for seat in seats:
+        round_bidders = bidders.get(seat.round_id, set())
+        mine = conflicts.get(seat.pk, [])
+        conflicted = {d.merchant_id for d in mine}
+        standing[seat.pk] = {
+            "declared": bool(round_bidders) and round_bidders <= declared.get(seat.pk, set()),
+            "declared_at": first.get(seat.pk),
+            "conflicts": mine,
+            "recused": {
+                lot_id
+                for lot_id, merchants in lots_of.get(seat.round_id, {}).items()
+                if merchants & conflicted
+            },
+        }
+    return standing
 
 
 def has_declared(seat: Seat) -> bool:
     """Whether the member has declared towards every bidder of the round."""
-    bidders = {merchant.pk for merchant in bidders_of(seat.round)}
-    declared = set(Declaration.objects.filter(seat=seat).values_list("merchant_id", flat=True))
-    return bool(bidders) and bidders <= declared
+    return declaration_standing([seat])[seat.pk]["declared"]
 
 
 def recused_lots(seat: Seat) -> set[int]:
     """The lots the member is recused from: a bidder of each is one they declared a conflict
     with."""
-    conflicts = set(
-        Declaration.objects.filter(seat=seat, has_conflict=True).values_list(
-            "merchant_id", flat=True
-        )
-    )
-    return {
-        lot_id
-        for lot_id, merchants in _bidders_by_lot(seat.round).items()
-        if merchants & conflicts
-    }
+    return declaration_standing([seat])[seat.pk]["recused"]
 
 
 def _ensure_declaring(actor, round: TenderRound) -> Seat:
@@ -351,18 +376,9 @@ class LotCommittee:
 
 def committee_progress(round: TenderRound) -> list[LotCommittee]:
     """For each lot of ``round``: who has not declared, who is recused (a conflict with one of
-    its bidders), who may score it and who has submitted — in five queries."""
+    its bidders), who may score it and who has submitted — in six queries."""
     seats = list(Seat.objects.filter(round=round).select_related("user"))
-    bidders_by_lot = _bidders_by_lot(round)
-    bidders = set().union(*bidders_by_lot.values()) if bidders_by_lot else set()
-    declared: dict[int, set[int]] = {}
-    conflicts: dict[int, set[int]] = {}
-    for seat_id, merchant_id, conflict in Declaration.objects.filter(
-        seat__round=round
-    ).values_list("seat_id", "merchant_id", "has_conflict"):
-        declared.setdefault(seat_id, set()).add(merchant_id)
-        if conflict:
-            conflicts.setdefault(seat_id, set()).add(merchant_id)
+    standing = declaration_standing(seats)
     sheets = set(
         ScoreSheet.objects.filter(seat__round=round, is_current=True).values_list(
             "seat_id", "lot_id"
@@ -377,9 +393,9 @@ def committee_progress(round: TenderRound) -> list[LotCommittee]:
     for lot in round.lots.order_by("number"):
         entry = LotCommittee(lot=lot, valid_bids=valid.get(lot.pk, 0))
         for seat in seats:
-            if not bidders or not bidders <= declared.get(seat.pk, set()):
+            if not standing[seat.pk]["declared"]:
                 entry.undeclared.append(seat)
-            elif bidders_by_lot.get(lot.pk, set()) & conflicts.get(seat.pk, set()):
+            elif lot.pk in standing[seat.pk]["recused"]:
                 entry.recused.append(seat)
             else:
                 entry.scoring.append(seat)
