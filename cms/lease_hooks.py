@@ -1,0 +1,1 @@
+"""Wagtail admin hooks of the lease screens (leases, rent, fit-out, the route map)."""

@@ -1,0 +1,1 @@
+"""Wagtail admin hooks of the operation screens (inspections, complaints, penalties, prices, events)."""
