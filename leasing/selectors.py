@@ -123,3 +123,39 @@ def outlets_for_officer(user, *, on: dt.date | None = None) -> QuerySet[Lease]:
         )
         .order_by("station__code", "next_milestone_due", "code")
     )
+
+
+def responsible_officer_candidates(station) -> QuerySet:
+    """The users ``leasing.fitout.lease_assign_officer`` accepts as the responsible officer
+    (包保责任人) of an outlet of ``station``: active leasing officers who may manage its
+    leases (``leasing.manage_lease``, and ``stations.manage_station`` globally or on the
+    station). Three subqueries, whatever the number of users."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import get_users_with_perms
+
+    from stations import roles
+
+    user_model = get_user_model()
+
+    def holders(app_label: str, codename: str):
+        perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        return user_model.objects.filter(
+            Q(is_superuser=True) | Q(user_permissions__in=perm) | Q(groups__permissions__in=perm)
+        ).values("pk")
+
+    on_station = get_users_with_perms(
+        station, only_with_perms_in=["manage_station"], with_group_users=True
+    )
+    return (
+        user_model.objects.filter(
+            is_active=True,
+            groups__name=roles.LEASING_OFFICER,
+            pk__in=holders("leasing", "manage_lease"),
+        )
+        .filter(
+            Q(pk__in=holders("stations", "manage_station")) | Q(pk__in=on_station.values("pk"))
+        )
+        .distinct()
+        .order_by("username")
+    )
