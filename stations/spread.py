@@ -186,6 +186,114 @@ def ensure_spread(**kwargs) -> None:
         raise ValidationError({"units": faults})
 
 
+# --- where a station stands --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LimitStanding:
+    """One of a station's limits against the outlets it counts now: how many on each level
+    where there are any (by level order), how many in all, and the rules already broken."""
+
+    limit: SpreadLimit
+    per_level: tuple[tuple[str, int], ...]
+    in_station: int
+    faults: tuple[str, ...]
+
+
+def spread_standing(*, station: Station) -> list[LimitStanding]:
+    """Each limit of ``station`` against the outlets counting today (lots of live rounds,
+    awards without their lease, leases not over). A limit set after outlets were let may be
+    exceeded already: those outlets stay, and the faults say where (new ones are refused)."""
+    limits = list(
+        SpreadLimit.objects.filter(station=station)
+        .select_related("business_type")
+        .order_by("business_type__parent_id", "business_type__code")
+    )
+    if not limits:
+        return []
+    classes = [limit.business_type.pk for limit in limits if not limit.business_type.parent_id]
+    children: dict[int, set[int]] = {}
+    for pk, parent_id in BusinessCategory.objects.filter(parent__in=classes).values_list(
+        "pk", "parent_id"
+    ):
+        children.setdefault(parent_id, set()).add(pk)
+    covered = {
+        limit.pk: (
+            {limit.business_type.pk}
+            if limit.business_type.parent_id
+            else children.get(limit.business_type.pk, set())
+        )
+        for limit in limits
+    }
+    type_ids = set().union(*covered.values())
+    outlets = [
+        outlet
+        for source in _SOURCES
+        for outlet in source(station=station, type_ids=type_ids, during=None, excluding=())
+    ]
+    unit_rows = {
+        row.pk: row
+        for row in Unit.objects.filter(
+            pk__in={pk for outlet in outlets for pk in outlet.unit_ids}
+        ).select_related("level")
+    }
+    standing = []
+    for limit in limits:
+        counted = [o for o in outlets if o.business_type_id in covered[limit.pk]]
+        levels = sorted(
+            {unit_rows[pk].level for o in counted for pk in o.unit_ids if pk in unit_rows},
+            key=_ordinal,
+        )
+        per_level = []
+        faults = []
+        values = {"station": _station_name(station), "type": _type_name(limit.business_type)}
+        for level in levels:
+            here = [o for o in counted if level.pk in _levels(o, unit_rows)]
+            per_level.append((_level_name(level), len(here)))
+            if limit.max_per_level is not None and len(here) > limit.max_per_level:
+                codes = sorted(
+                    unit_rows[pk].code
+                    for o in here
+                    for pk in o.unit_ids
+                    if pk in unit_rows and unit_rows[pk].level_id == level.pk
+                )
+                faults.append(
+                    _(
+                        "%(station)s takes at most %(limit)s %(type)s outlets per level: "
+                        "level %(level)s has %(count)s (units %(units)s)."
+                    )
+                    % {
+                        **values,
+                        "limit": limit.max_per_level,
+                        "level": _level_name(level),
+                        "count": len(here),
+                        "units": ", ".join(codes),
+                    }
+                )
+        if limit.max_per_station is not None and len(counted) > limit.max_per_station:
+            faults.append(
+                _(
+                    "%(station)s takes at most %(limit)s %(type)s outlets in the station: it "
+                    "has %(count)s (%(outlets)s)."
+                )
+                % {
+                    **values,
+                    "limit": limit.max_per_station,
+                    "count": len(counted),
+                    "outlets": "; ".join(sorted(o.label for o in counted)),
+                }
+            )
+        standing.append(
+            LimitStanding(
+                limit=limit,
+                per_level=tuple(per_level),
+                in_station=len(counted),
+                faults=tuple(faults),
+            )
+        )
+    return standing
+
+
 # --- setting the limits -------------------------------------------------------------------
 
 
