@@ -151,7 +151,8 @@ class FormPage(TemplateView):
     """A form handed to a service: GET shows it, POST calls ``form_valid`` in a transaction;
     a refusal goes back on the form (on the field it names) and nothing is saved."""
 
-    template_name = "cms/leases/form_page.html"
+    # Not ``template_name``: WagtailAdminTemplateMixin's comes first in the pages' MRO.
+    form_template_name = "cms/leases/form_page.html"
     submit_label = gettext_lazy("Save")
     form_is_multipart = False
     intro = ""
@@ -162,6 +163,9 @@ class FormPage(TemplateView):
 
     def form_valid(self, form):  # pragma: no cover - each page names its service
         raise NotImplementedError
+
+    def get_template_names(self):
+        return [self.form_template_name]
 
     def get(self, request, *args, **kwargs):
         return self.render_to_response(self.get_context_data(form=self.get_form()))
@@ -650,7 +654,7 @@ class DirectLeaseView(LeasingPageMixin, FormPage):
     """A lease without tender: the station first, then its units and the terms."""
 
     managers_only = True
-    template_name = "cms/leases/direct_form.html"
+    form_template_name = "cms/leases/direct_form.html"
     page_title = gettext_lazy("New direct lease")
     submit_label = gettext_lazy("Make the draft lease")
     intro = gettext_lazy(
