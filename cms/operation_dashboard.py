@@ -18,10 +18,8 @@ MAX_ROWS = 5
 
 
 def _first(queryset) -> tuple[list, int]:
-    """The first rows and the count (the count asked only when the rows fill the slice)."""
-    rows = list(queryset[:MAX_ROWS])
-    count = len(rows) if len(rows) < MAX_ROWS else queryset.count()
-    return rows, count
+    """The first rows and how many there are in all (two queries, however many)."""
+    return list(queryset[:MAX_ROWS]), queryset.count()
 
 
 class OperationPanel(Component):

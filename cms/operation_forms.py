@@ -103,7 +103,7 @@ class InspectionForm(UserForm):
         label=_("Follow-up due"), required=False, widget=AdminDateInput
     )
 
-    RESULT_CHOICES = [("passed", _("Passed")), ("failed", _("Failed"))]
+    RESULT_CHOICES = [("passed", _("Passed")), ("failed", _("Not passed"))]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

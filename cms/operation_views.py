@@ -20,8 +20,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
@@ -69,6 +69,12 @@ def refusal_text(refusal) -> list[str]:
 
 def money(value) -> str:
     return "—" if value is None else f"{value:,.2f}"
+
+
+def violation_name(violation: ViolationType) -> str:
+    """A violation type in the page's language (its Chinese name when it has no English)."""
+    chinese = (get_language() or "").startswith("zh")
+    return violation.name_zh if chinese or not violation.name_en else violation.name_en
 
 
 # --- the page frame -----------------------------------------------------------------------
@@ -276,7 +282,10 @@ class InspectionDetailView(ServiceFormView):
             checklist=checklist_view(i),
             state=follow_up_state(i, timezone.localdate()),
             may_mark_done=self.follow_up_offered and may_keep(user, Inspection, i),
-            penalties=[{"penalty": p, "amount": money(p.amount)} for p in penalties],
+            penalties=[
+                {"penalty": p, "amount": money(p.amount), "violation": violation_name(p.violation)}
+                for p in penalties
+            ],
             penalty_url=(reverse("penalties:add") + f"?inspection={i.pk}" if may_fine else None),
             outlet_url=reverse("inspections:index") + f"?outlet={lease.code}",
         )
@@ -389,7 +398,7 @@ class ComplaintDetailView(ServiceFormView):
             state=complaint_state(c, timezone.now()),
             may_answer=self.may_answer,
             penalties=[
-                {"penalty": p, "amount": money(p.amount)}
+                {"penalty": p, "amount": money(p.amount), "violation": violation_name(p.violation)}
                 for p in c.penalties.select_related("violation", "lease").order_by("pk")
             ],
             penalty_url=reverse("penalties:add") + f"?complaint={c.pk}" if may_fine else None,
@@ -465,7 +474,7 @@ class PenaltyCreateView(ServiceFormView):
         return _("Penalty of %(amount)s CNY issued to %(code)s for %(violation)s.") % {
             "amount": money(penalty.amount),
             "code": penalty.lease.code,
-            "violation": penalty.violation,
+            "violation": violation_name(penalty.violation),
         }
 
 
@@ -602,7 +611,7 @@ class PriceCheckCreateView(ServiceFormView):
         if check.above_street:
             return _(
                 "Price check recorded: %(item)s at %(code)s costs %(station)s CNY, above the "
-                "street's %(street)s CNY."
+                "street price of %(street)s CNY."
             ) % {
                 "item": check.item,
                 "code": check.lease.code,

@@ -112,7 +112,7 @@ class OperationViewSet(SpaceViewSet):
 
 
 FOLLOW_UP_CHOICES = [
-    ("open", gettext_lazy("Open")),
+    ("open", gettext_lazy("Not done yet")),
     ("overdue", gettext_lazy("Overdue")),
     ("done", gettext_lazy("Done")),
     ("none", gettext_lazy("None asked")),
@@ -446,7 +446,7 @@ class PenaltyViewSet(OperationViewSet):
         Column(
             "violation",
             label=gettext_lazy("Violation"),
-            accessor=lambda p: str(p.violation),
+            accessor=lambda p: views.violation_name(p.violation),
             sort_key="violation__code",
         ),
         Column(
