@@ -12,7 +12,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -114,7 +113,10 @@ class DirectLeaseForm(TermsForm):
         label=_("Units"),
         coerce=int,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "cms-lot-units"}),
-        help_text=_("Units of one station, available or not yet released for letting."),
+        help_text=_(
+            "Units of one station, with their status now; a unit let for part of the period is "
+            "refused with the lease that holds it."
+        ),
     )
     business_type = forms.ChoiceField(
         label=_("Business type"),
@@ -130,6 +132,7 @@ class DirectLeaseForm(TermsForm):
     annual_rent = _model_field("annual_rent")
     direct_reason = forms.CharField(
         label=_("Why without tender"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("e.g. transferred from the station's former operator. Kept with the lease."),
     )
@@ -153,9 +156,8 @@ class DirectLeaseForm(TermsForm):
         self.fields["business_type"].choices = business_type_choices()
         units = Unit.objects.none()
         if station is not None:
-            units = Unit.objects.filter(
-                Q(status=Unit.Status.AVAILABLE) | Q(status=Unit.Status.PLANNED), station=station
-            )
+            # Every unit: one let now may be let again from the day its lease ends.
+            units = Unit.objects.filter(station=station).exclude(status=Unit.Status.CLOSED)
         self.unit_objects = list(
             units.select_related("level")
             .prefetch_related("business_types")
@@ -198,8 +200,11 @@ class OpenForm(forms.Form):
 
 
 class TerminateForm(forms.Form):
+    # Not required here: the service says what is missing, in its words.
     reason = forms.CharField(
-        label=_("Why is the lease terminated?"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why is the lease terminated?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     on = _date(
         _("Terminated on"),
@@ -272,6 +277,7 @@ class RescheduleForm(forms.Form):
     due_on = _date(_("New due date"))
     reason = forms.CharField(
         label=_("Why is it moved?"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the audit journal with the old and the new date."),
     )
