@@ -177,6 +177,7 @@ class ComplaintForm(UserForm):
         initial=24,
         min_value=1,
         max_value=MAX_SERVICE_HOURS,
+        widget=forms.NumberInput(attrs={"class": "cms-op-number"}),
     )
 
     def __init__(self, *args, **kwargs):
