@@ -12,6 +12,7 @@ import importlib
 import io
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from stations.models import BusinessCategory, Station, Unit, UtilityPoint
 
 CENT = Decimal("0.01")
 FORMATS = ("json", "csv", "xlsx")
-PLUGIN_MODULES = ("leasing.reports",)
+PLUGIN_MODULES = ("leasing.reports", "leasing.summary")
 TOTAL = "TOTAL"
 
 # Floor area a merchant can let. A lightbox's area is advertising face, not floor; storage
@@ -278,41 +279,250 @@ def render_report(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> by
 
 def _display_width(text: str) -> int:
     # Chinese characters take two columns in Excel's default font.
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+MONEY_FORMAT = "#,##0.00"
+# The formats pandas gave dates, times and durations; a money column's format wins over them.
+DATE_FORMAT = "YYYY-MM-DD"
+DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
+DURATION_FORMAT = "0"
+# Characters XML 1.0 cannot carry (openpyxl refuses them; a report drops them).
+# An empty cell, marked as text as openpyxl marks the '' that pandas writes for a gap.
+EMPTY = ' t="inlineStr"/>'
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    return False
+
+
+def _is_money_column(values: list) -> bool:
+    return any(isinstance(v, (Decimal, float, np.floating)) for v in values)
+
+
+def _shown_width(values: list, money: bool) -> int:
+    """The widest of the column's cells as text: money with thousands separators and two
+    places, anything else as ``str`` (the width follows what the frame holds)."""
+    texts: set[str] = set()
+    amounts = []
+    for value in _distinct(values):
+        if money and isinstance(value, (Decimal, float, np.floating)) and not _is_missing(value):
+            amounts.append(value)
+        elif money and isinstance(value, (Decimal, float)):
+            texts.add(f"{value:,.2f}")
+        else:
+            texts.add(str(value))
+    if amounts:
+        # The text of an amount grows with its size and its sign: the extremes are the widest.
+        texts.update(f"{v:,.2f}" for v in (max(amounts), min(amounts)))
+    return max((_display_width(text) for text in texts), default=0)
+
+
+def _distinct(values: list) -> Iterable:
+    try:
+        return dict.fromkeys(values)
+    except TypeError:  # an unhashable cell (a list): look at every one
+        return values
+
+
+class _SheetRows:
+    """The body rows of a sheet as SpreadsheetML text, written in one pass.
+
+    openpyxl's writer makes an object and an XML element for each cell, which costs seconds
+    per hundred thousand rows; here a cell is one formatted string. The cells are what
+    pandas' ``to_excel`` wrote: numbers as numbers (Decimal exactly), booleans, dates as
+    serial days with a date format, missing values empty, anything else as inline text
+    (never as a formula). Cell styles come from the workbook, registered once per style.
+    """
+
+    def __init__(self, workbook, sheet):
+        self.workbook = workbook
+        self.sheet = sheet
+        self.style_ids: dict[tuple[bool, str | None], str] = {}
+        self.texts: dict[str, str] = {}
+
+    def style(self, *, bold: bool, number_format: str | None) -> str:
+        """The `` s="n"`` attribute of a cell with that style ('' for the default style)."""
+        key = (bold, number_format)
+        if key not in self.style_ids:
+            from openpyxl.cell.cell import Cell
+            from openpyxl.styles import Font
+
+            cell = Cell(self.sheet)  # never placed in the sheet: it only registers the style
+            if bold:
+                cell.font = Font(bold=True)
+            if number_format:
+                cell.number_format = number_format
+            style_id = cell.style_id
+            self.style_ids[key] = f' s="{style_id}"' if style_id else ""
+        return self.style_ids[key]
+
+    def text(self, value: str) -> str:
+        """The inline-string body of a text cell, escaped once per distinct text."""
+        body = self.texts.get(value)
+        if body is None:
+            clean = _ILLEGAL_XML.sub("", value)
+            escaped = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            stripped = clean.strip()
+            space = ' xml:space="preserve"' if stripped and stripped != clean else ""
+            body = f' t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+            self.texts[value] = body
+        return body
+
+    def cell(self, ref: str, value, *, bold: bool, money: bool) -> str:
+        """One ``<c>`` element: ``ref`` is its coordinate (``B7``)."""
+        money_format = MONEY_FORMAT if money else None
+        if _is_missing(value) or (isinstance(value, str) and not value):
+            return f'<c r="{ref}"{self.style(bold=bold, number_format=money_format)}{EMPTY}'
+        number_format = money_format
+        if isinstance(value, (bool, np.bool_)):
+            body = f' t="b"><v>{int(bool(value))}</v></c>'
+        elif isinstance(value, (int, np.integer)):
+            body = f' t="n"><v>{int(value)}</v></c>'
+        elif isinstance(value, Decimal):
+            body = f' t="n"><v>{value}</v></c>' if value.is_finite() else self.text("inf")
+        elif isinstance(value, (float, np.floating)):
+            number = float(value)
+            body = f' t="n"><v>{number!r}</v></c>' if math.isfinite(number) else None
+            if body is None:
+                body = self.text("inf" if number > 0 else "-inf")
+        elif isinstance(value, (dt.datetime, dt.date, dt.timedelta)):
+            body, number_format = self._temporal(value, number_format)
+        else:
+            body = self.text(str(value))
+        return f'<c r="{ref}"{self.style(bold=bold, number_format=number_format)}{body}'
+
+    def _temporal(self, value, money_format: str | None) -> tuple[str, str]:
+        from openpyxl.utils.datetime import to_excel
+
+        if isinstance(value, dt.timedelta):
+            serial, own_format = value.total_seconds() / 86400, DURATION_FORMAT
+        else:
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                raise ValueError(_("Excel does not support datetimes with time zones."))
+            own_format = DATETIME_FORMAT if isinstance(value, dt.datetime) else DATE_FORMAT
+            serial = to_excel(value, self.workbook.epoch)
+        return f' t="n"><v>{serial!r}</v></c>', money_format or own_format
+
+    def column(self, values: list, letter: str, first_row: int, *, money: bool) -> list[str]:
+        """The cells of one column from ``first_row`` down, not bold. Columns of only text,
+        of only Decimal amounts or of only integers (and gaps) take a quicker path."""
+        kinds = {type(v) for v in values}
+        refs = [f"{letter}{row}" for row in range(first_row, first_row + len(values))]
+        empty = self.style(bold=False, number_format=MONEY_FORMAT if money else None) + EMPTY
+        if kinds <= {str, type(None)}:
+            plain = self.style(bold=False, number_format=None)
+            return [
+                f'<c r="{ref}"{plain}{self.text(v)}' if v else f'<c r="{ref}"{empty}'
+                for ref, v in zip(refs, values, strict=True)
+            ]
+        if (
+            money
+            and kinds <= {Decimal, type(None)}
+            and all(v is None or v.is_finite() for v in values)
+        ):
+            style = self.style(bold=False, number_format=MONEY_FORMAT)
+            return [
+                f'<c r="{ref}"{style} t="n"><v>{v}</v></c>'
+                if v is not None
+                else f'<c r="{ref}"{empty}'
+                for ref, v in zip(refs, values, strict=True)
+            ]
+        return [
+            self.cell(ref, value, bold=False, money=money)
+            for ref, value in zip(refs, values, strict=True)
+        ]
+
+
 def _render_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
+    """The frame as a workbook: openpyxl writes the title, the header, the panes and the
+    widths; the rows (nearly all of the file) are added to its sheet as text (see
+    :class:`_SheetRows`) — openpyxl's writer took over a minute for 100,000 rows."""
+    from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    buffer = io.BytesIO()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "report"
     header_row = 3 if title else 1  # title, a blank row, then the table
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        df.to_excel(writer, index=False, sheet_name="report", startrow=header_row - 1)
-        sheet = writer.sheets["report"]
-        workbook = writer.book
-        if title:
-            workbook.properties.title = title
-            sheet["A1"] = title
-            sheet["A1"].font = Font(bold=True, size=14)
-        bold = Font(bold=True)
-        for cell in sheet[header_row]:
-            cell.font = bold
-        sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-        last_row = header_row + len(df)
-        if df.attrs.get("total_row") and len(df):
-            for cell in sheet[last_row]:
-                cell.font = bold
-        for position, column in enumerate(df.columns, start=1):
-            values = df[column].tolist()
-            decimal = any(isinstance(v, (Decimal, float, np.floating)) for v in values)
-            if decimal:
-                for row in range(header_row + 1, last_row + 1):
-                    sheet.cell(row=row, column=position).number_format = "#,##0.00"
-            shown = [
-                f"{v:,.2f}" if decimal and isinstance(v, (Decimal, float)) else str(v)
-                for v in values
-            ]
-            width = max(_display_width(str(text)) for text in [str(column), *shown])
-            sheet.column_dimensions[get_column_letter(position)].width = min(width + 2, 60)
-    return buffer.getvalue()
+    if title:
+        workbook.properties.title = title
+        sheet["A1"] = title
+        sheet["A1"].font = Font(bold=True, size=14)
+    bold = Font(bold=True)
+    for position, column in enumerate(df.columns, start=1):
+        header = column if isinstance(column, (int, float)) else str(column)
+        sheet.cell(row=header_row, column=position, value=header).font = bold
+    sheet.freeze_panes = f"A{header_row + 1}"
+
+    writer = _SheetRows(workbook, sheet)
+    total_row = bool(df.attrs.get("total_row")) and len(df) > 0
+    body_rows = len(df) - 1 if total_row else len(df)
+    letters = [get_column_letter(n) for n in range(1, len(df.columns) + 1)]
+    columns, total = [], []
+    for position, column in enumerate(df.columns):
+        values = df.iloc[:, position].tolist()
+        money = _is_money_column(values)
+        width = max(_display_width(str(column)), _shown_width(values, money))
+        sheet.column_dimensions[letters[position]].width = min(width + 2, 60)
+        columns.append(
+            writer.column(values[:body_rows], letters[position], header_row + 1, money=money)
+        )
+        if total_row:
+            ref = f"{letters[position]}{header_row + len(df)}"
+            total.append(writer.cell(ref, values[-1], bold=True, money=money))
+    rows = (
+        [
+            f'<row r="{header_row + 1 + n}">{"".join(cells)}</row>'
+            for n, cells in enumerate(zip(*columns, strict=True))
+        ]
+        if body_rows and columns
+        else []
+    )
+    if total:
+        rows.append(f'<row r="{header_row + len(df)}">{"".join(total)}</row>')
+    last = f"{letters[-1] if letters else 'A'}{header_row + len(df)}"
+    return _with_rows(workbook, sheet, "".join(rows), f"A1:{last}")
+
+
+def _with_rows(workbook, sheet, rows_xml: str, dimension: str) -> bytes:
+    """The workbook saved, with ``rows_xml`` appended to the sheet's data."""
+    import zipfile
+
+    saved = io.BytesIO()
+    workbook.save(saved)
+    name = sheet.path.lstrip("/")
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(saved) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zip_out,
+    ):
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == name:
+                xml = content.decode("utf-8")
+                xml = re.sub(
+                    r'<dimension ref="[^"]*"\s*/>',
+                    f'<dimension ref="{dimension}" />',
+                    xml,
+                    count=1,
+                )
+                if "</sheetData>" in xml:
+                    xml = xml.replace("</sheetData>", f"{rows_xml}</sheetData>", 1)
+                else:
+                    xml = re.sub(
+                        r"<sheetData\s*/>", f"<sheetData>{rows_xml}</sheetData>", xml, count=1
+                    )
+                content = xml.encode("utf-8")
+            zip_out.writestr(info.filename, content, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

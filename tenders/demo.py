@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -130,6 +131,7 @@ class DemoMerchant:
     mode: str = Mode.DIRECT
     credit: tuple[DemoCredit, ...] = ()
     username: str = ""  # its portal user; "merchant_<key>" unless given
+    portal: bool = True  # False: recorded by the officer (a brand met at a fair), no portal user
 
     @property
     def user(self) -> str:
@@ -186,8 +188,6 @@ MERCHANTS = (
             DemoDemand("telecom-hall", ("40", "80"), "150",
                        tiers=(Tier.PROVINCIAL_CAPITAL, Tier.PREFECTURE),
                        location_wish="进站口附近，办理旅客临时号卡"),
-            DemoDemand("charging-station", ("2", "6"), "300", tiers=ALL_TIERS,
-                       location_wish="候车区座椅旁的共享充电柜", lease_mode=Lease.TURNOVER),
         ),
     ),
     DemoMerchant(
@@ -211,9 +211,6 @@ MERCHANTS = (
         (
             DemoDemand("bookstore", ("40", "150"), "80", tiers=ALL_TIERS,
                        location_wish="候车层安静区域，可兼设书吧", term_months=60),
-            DemoDemand("reading-bar", ("100", "200"), "70", stations=("CSS",),
-                       location_wish="长沙南站高架层书吧", lease_mode=Lease.BOTH,
-                       term_months=60),
         ),
     ),
     DemoMerchant(
@@ -381,7 +378,6 @@ MERCHANTS = (
         (
             DemoDemand("luggage-storage", ("40", "100"), "70", tiers=ALL_TIERS,
                        location_wish="出站层，寄存与寄递一体"),
-            DemoDemand("express-delivery", ("20", "60"), "100", stations=("CSS",)),
         ),
     ),
     DemoMerchant(
@@ -506,14 +502,37 @@ class DemoRound:
     cancel_reason: str = ""
 
 
+# The network's first opening (DOMAIN.md): a McDonald's on the elevated level of Changsha
+# South, on 27 May. The demo's history takes place around the last 27 May that lies at least
+# HISTORY_BEHIND_DAYS before the day of loading, so that every outlet of that year is open by
+# then; the rounds of today's demo come after it.
+FIRST_OPENING = (5, 27)
+HISTORY_BEHIND_DAYS = 183
+
+
+def first_opening_day(today: dt.date) -> dt.date:
+    """The 27 May around which the demo's history is told (see FIRST_OPENING)."""
+    month, day = FIRST_OPENING
+    year = today.year
+    while (today - dt.date(year, month, day)).days < HISTORY_BEHIND_DAYS:
+        year -= 1
+    return dt.date(year, month, day)
+
+
 class Calendar:
-    """Dates relative to the day of loading, in the railway's time zone."""
+    """Dates relative to the day of loading, in the railway's time zone; ``history`` is the
+    same calendar with the first opening day for "today"."""
 
     def __init__(self, now: dt.datetime):
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.now = now
         self.today = now.astimezone(self.zone).date()
         self.minute = now.replace(second=0, microsecond=0)
+
+    @cached_property
+    def history(self) -> Calendar:
+        opening = dt.datetime.combine(first_opening_day(self.today), dt.time(10), tzinfo=self.zone)
+        return Calendar(opening)
 
     def day(self, offset: int, hour: int = 10, minute: int = 0) -> dt.datetime:
         """``offset`` days from today at ``hour:minute`` local time."""
@@ -551,7 +570,7 @@ CAPITAL_TIERS = [["1000000", "0.5"], ["10000000", "0.8"], ["100000000", "1"]]
 STORE_TIERS = [["10", "0.5"], ["50", "0.8"], ["200", "1"]]
 
 
-def _criteria(price: int, *others: tuple[str, str, int]) -> tuple[dict, ...]:
+def criteria_of(price: int, *others: tuple[str, str, int]) -> tuple[dict, ...]:
     specs = [{**PRICE, "weight": str(price)}]
     for name, kind, weight in others:
         spec = {"name": name, "kind": kind, "weight": str(weight)}
@@ -570,7 +589,7 @@ BRAND = ("品牌影响力", Criterion.Kind.SUBJECTIVE)
 SERVICE = ("服务质量承诺", Criterion.Kind.SUBJECTIVE)
 
 
-def _thresholds(capital: str, years: int, stores: int, rating: str) -> dict:
+def thresholds(capital: str, years: int, stores: int, rating: str) -> dict:
     return {
         "min_registered_capital": Decimal(capital),
         "min_years_in_business": years,
@@ -579,20 +598,22 @@ def _thresholds(capital: str, years: int, stores: int, rating: str) -> dict:
     }
 
 
-def _admitted(*pairs: tuple[str, tuple[int, ...]]) -> tuple[DemoApplication, ...]:
+def admitted(*pairs: tuple[str, tuple[int, ...]]) -> tuple[DemoApplication, ...]:
     return tuple(DemoApplication(key, lots, True) for key, lots in pairs)
 
 
 ROUNDS = (
     DemoRound(
         "HNZB-01", "长沙南站高架候车层餐饮及零售网点公开招租", Status.AWARDED,
-        lambda c: c.schedule(
-            -52, -50, -49, -37, -30, signed=c.day(-26, 16), published=c.day(-25),
-            objected=c.day(-24, 15), proposed=c.day(-23), cosigned=c.day(-23, 15, 30),
-            awarded=c.day(-21),
+        # The network's first round: its McDonald's opens on the first opening day.
+        lambda c: c.history.schedule(
+            -112, -110, -109, -97, -90, signed=c.history.day(-86, 16),
+            published=c.history.day(-85), objected=c.history.day(-84, 15),
+            proposed=c.history.day(-83), cosigned=c.history.day(-83, 15, 30),
+            awarded=c.history.day(-81),
         ),
-        _thresholds("5000000", 5, 30, "4.2"),
-        _criteria(60, (*CAPITAL, 10), (*PLAN, 20), (*BRAND, 10)),
+        thresholds("5000000", 5, 30, "4.2"),
+        criteria_of(60, (*CAPITAL, 10), (*PLAN, 20), (*BRAND, 10)),
         (
             DemoLot("CSS", ("2F-B02",), "fast-food", "长沙南站高架层快餐网点", 260,
                     (DemoBid("mcd", "0.30", "0.90"), DemoBid("kfc", "0.245", "0.86"))),
@@ -604,7 +625,7 @@ ROUNDS = (
                     (DemoBid("yanjin", "0.321", "0.85"), DemoBid("zhouheiya", "0.25", "0.82"),
                      DemoBid("jinzai", "-0.043", "0.80"))),
         ),
-        _admitted(("mcd", (1,)), ("kfc", (1,)), ("starbucks", (2,)), ("luckin", (2,)),
+        admitted(("mcd", (1,)), ("kfc", (1,)), ("starbucks", (2,)), ("luckin", (2,)),
                   ("xinhua", (3,)), ("yanjin", (4,)), ("zhouheiya", (4,)), ("jinzai", (4,))),
         objection=DemoObjection(
             "zhouheiya", 4,
@@ -617,8 +638,8 @@ ROUNDS = (
     DemoRound(
         "HNZB-02", "耒阳西站候车层餐饮网点公开招租", Status.CANCELLED,
         lambda c: c.schedule(-45, -43, -42, -28, -21, cancelled=c.day(-38)),
-        _thresholds("1000000", 2, 5, "4.0"),
-        _criteria(70, (*PLAN, 30)),
+        thresholds("1000000", 2, 5, "4.0"),
+        criteria_of(70, (*PLAN, 30)),
         (
             DemoLot("LYW", ("1F-A04",), "coffee", "耒阳西站候车层咖啡网点", 100, term_months=36),
             DemoLot("LYW", ("1F-A01",), "noodles", "耒阳西站候车层面馆网点", 85, term_months=36),
@@ -633,8 +654,8 @@ ROUNDS = (
             -40, -38, -37, -22, -14, signed=c.ago(days=1, hours=4), published=c.ago(days=1),
             objected=c.ago(hours=19), proposed=c.ago(hours=2),
         ),
-        _thresholds("3000000", 3, 20, "4.0"),
-        _criteria(60, (*STORES, 10), (*PLAN, 30)),
+        thresholds("3000000", 3, 20, "4.0"),
+        criteria_of(60, (*STORES, 10), (*PLAN, 30)),
         (
             DemoLot("HYE", ("2F-A01",), "fast-food", "衡阳东站高架层快餐网点", 180,
                     (DemoBid("kfc", "0.228", "0.88"), DemoBid("mcd", "0.17", "0.87"))),
@@ -644,7 +665,7 @@ ROUNDS = (
                     (DemoBid("luckin", "0.19", "0.86"), DemoBid("starbucks", "0.146", "0.85"))),
         ),
         (
-            *_admitted(("kfc", (1,)), ("mcd", (1,)), ("zhengongfu", (2,)), ("yonghe", (2,)),
+            *admitted(("kfc", (1,)), ("mcd", (1,)), ("zhengongfu", (2,)), ("yonghe", (2,)),
                        ("luckin", (3,)), ("starbucks", (3,))),
             DemoApplication("weilai", (2,), False),
         ),
@@ -657,20 +678,20 @@ ROUNDS = (
         ),
     ),
     DemoRound(
-        "HNZB-04", "岳阳东站、株洲西站商业网点公开招租", Status.OPENED,
+        "HNZB-04", "岳阳东站餐饮及零售网点公开招租", Status.OPENED,
         lambda c: c.schedule(-35, -33, -32, -15, -6),
-        _thresholds("5000000", 3, 20, "4.0"),
-        _criteria(60, (*CAPITAL, 10), (*PLAN, 30)),
+        thresholds("5000000", 3, 20, "4.0"),
+        criteria_of(60, (*CAPITAL, 10), (*PLAN, 30)),
         (
             DemoLot("YYE", ("2F-A03",), "fast-food", "岳阳东站高架层快餐网点", 170,
                     (DemoBid("mcd", "0.19", "0.88"), DemoBid("kfc", "0.152", "0.87"))),
-            DemoLot("ZZW", ("2F-A04",), "convenience-store", "株洲西站高架层便利店网点", 110,
+            DemoLot("YYE", ("1F-A01",), "convenience-store", "岳阳东站地面层便利店网点", 110,
                     (DemoBid("lawson", "0.268", "0.84"), DemoBid("furong", "0.204", "0.86"),
                      DemoBid("xinjiayi", "0.169", "0.83")), term_months=36),
             DemoLot("YYE", ("2F-A02",), "local-specialty", "岳阳东站高架层地方特产网点", 120,
                     (DemoBid("jinzai", "0.222", "0.82"), DemoBid("junshan", "0.097", "0.90"))),
         ),
-        _admitted(("mcd", (1,)), ("kfc", (1,)), ("lawson", (2,)), ("furong", (2,)),
+        admitted(("mcd", (1,)), ("kfc", (1,)), ("lawson", (2,)), ("furong", (2,)),
                   ("xinjiayi", (2,)), ("jinzai", (3,)), ("junshan", (3,))),
         # Five members sit; with one recused from lot 2, four score it.
         min_members_per_lot=4,
@@ -681,8 +702,8 @@ ROUNDS = (
     DemoRound(
         "HNZB-05", "长沙南站便民服务及茶饮网点公开招租", Status.BIDDING_CLOSED,
         lambda c: c.schedule(-30, -28, -27, -8, -1, deadline_hour=16, opening_at=c.soon()),
-        _thresholds("1000000", 2, 10, "4.0"),
-        _criteria(65, (*STORES, 10), (*PLAN, 25)),
+        thresholds("1000000", 2, 10, "4.0"),
+        criteria_of(65, (*STORES, 10), (*PLAN, 25)),
         (
             DemoLot("CSS", ("1F-B01",), "convenience-store", "长沙南站地面层便利店网点", 160,
                     (DemoBid("furong", "0.22", "0.85"), DemoBid("lawson", "0.25", "0.84"),
@@ -693,23 +714,23 @@ ROUNDS = (
                     (DemoBid("chayan", "0.31", "0.90", first_premium="0.20"),
                      DemoBid("heytea", "0.27", "0.86")), term_months=36),
         ),
-        _admitted(("furong", (1,)), ("lawson", (1,)), ("xinjiayi", (1,)), ("sf", (2,)),
+        admitted(("furong", (1,)), ("lawson", (1,)), ("xinjiayi", (1,)), ("sf", (2,)),
                   ("chayan", (3,)), ("heytea", (3,))),
     ),
     DemoRound(
-        "HNZB-06", "郴州西站、衡山西站、汨罗东站餐饮及便利店网点公开招租", Status.PUBLISHED,
+        "HNZB-06", "郴州西站、衡山西站、衡阳东站餐饮及便利店网点公开招租", Status.PUBLISHED,
         lambda c: c.schedule(-12, -10, -9, 3, 7, bids_from=c.day(-2, 14)),
-        _thresholds("1000000", 3, 10, "4.0"),
-        _criteria(60, (*CAPITAL, 10), (*PLAN, 20), (*SERVICE, 10)),
+        thresholds("1000000", 3, 10, "4.0"),
+        criteria_of(60, (*CAPITAL, 10), (*PLAN, 20), (*SERVICE, 10)),
         (
             DemoLot("CZW", ("2F-A03",), "fast-food", "郴州西站高架层快餐网点", 150),
             DemoLot("HSW", ("1F-B01",), "noodles", "衡山西站候车层面馆网点", 90,
                     (DemoBid("yangyuxing", "0.15", "0.85"),), term_months=36),
-            DemoLot("MLE", ("1F-A03",), "convenience-store", "汨罗东站候车层便利店网点", 80,
+            DemoLot("HYE", ("1F-A01",), "convenience-store", "衡阳东站地面层便利店网点", 80,
                     (DemoBid("xinjiayi", "0.12", "0.84"),), term_months=36),
         ),
         (
-            *_admitted(("mcd", (1,)), ("yangyuxing", (2,)), ("xinjiayi", (3,))),
+            *admitted(("mcd", (1,)), ("yangyuxing", (2,)), ("xinjiayi", (3,))),
             DemoApplication("huawang", (1,), False),
             DemoApplication("liji", (2,), False),
             DemoApplication("kfc", (1,), None),
@@ -718,8 +739,8 @@ ROUNDS = (
     DemoRound(
         "HNZB-07", "长沙南站出站层商业网点公开招租", Status.DRAFT,
         lambda c: c.schedule(-2, 5, 6, 20, 27),
-        _thresholds("1000000", 3, 10, "4.0"),
-        _criteria(60, (*STORES, 10), (*PLAN, 30)),
+        thresholds("1000000", 3, 10, "4.0"),
+        criteria_of(60, (*STORES, 10), (*PLAN, 30)),
         (
             DemoLot("CSS", ("B1-A01",), "local-snacks", "长沙南站出站层湘味小吃网点", 200,
                     term_months=36),
@@ -1026,20 +1047,27 @@ class Cast:
         return self.users[username]
 
 
-def _merchant_steps(timeline: Timeline, cal: Calendar, cast: Cast) -> list[str]:
-    """Register every merchant not registered yet, with its user, brand, records and demands."""
+def _merchant_steps(
+    timeline: Timeline,
+    cal: Calendar,
+    cast: Cast,
+    plans: Sequence[DemoMerchant],
+    registered_on: Callable[[int], dt.datetime],
+) -> list[str]:
+    """Register every merchant of ``plans`` not registered yet (the n-th at
+    ``registered_on(n)``), with its user, brand, records and demands."""
     created = []
     existing = dict(
-        Merchant.objects.filter(credit_code__in=[m.credit_code for m in MERCHANTS]).values_list(
+        Merchant.objects.filter(credit_code__in=[m.credit_code for m in plans]).values_list(
             "credit_code", "pk"
         )
     )
-    for n, plan in enumerate(MERCHANTS):
+    for n, plan in enumerate(plans):
         if plan.credit_code in existing:
             cast.merchants[plan.key] = Merchant.objects.get(pk=existing[plan.credit_code])
             continue
         created.append(plan.key)
-        registered = cal.day(-120 + 2 * n, 10, 15)
+        registered = registered_on(n)
         thread = f"merchant:{plan.key}"
         timeline.at(registered, lambda plan=plan: _register(plan, cal, cast), thread=thread)
         for k, _demand in enumerate(plan.demands):
@@ -1070,6 +1098,8 @@ def _register(plan: DemoMerchant, cal: Calendar, cast: Cast) -> None:
         ],
     )
     cast.merchants[plan.key] = merchant
+    if not plan.portal:
+        return
     user = User.objects.filter(username=plan.user).first()
     if user is None:
         # No service creates users: like stations.demo, the demo makes its portal users itself.
@@ -1102,7 +1132,7 @@ def _demand_create(plan: DemoMerchant, k: int, cast: Cast) -> None:
     demand = plan.demands[k]
     merchant = cast.merchants[plan.key]
     services.demand_create(
-        actor=cast.user(plan.user),
+        actor=cast.user(plan.user if plan.portal else OFFICER),
         merchant=merchant,
         brand=merchant.brands.first(),
         business_type=demand.business_type,
@@ -1460,8 +1490,28 @@ def units_in_the_way(plan: DemoRound) -> list[str]:
     return blocked
 
 
-def load(*, stdout=None) -> dict[str, list[str]]:
-    """Load the merchants and the tender rounds not loaded yet, all or nothing. Idempotent."""
+class Chapter(Protocol):
+    """More of the story, told by a higher app's demo on the same travelling clock."""
+
+    def schedule(self, timeline: Timeline, cal: Calendar, cast: Cast) -> None: ...
+
+    def report(self, stdout) -> None: ...
+
+
+def _brand_database_day(cal: Calendar, count: int) -> Callable[[int], dt.datetime]:
+    """The brand database grows from half a year before the first opening to last week."""
+    first = cal.history.day(-180, 14)
+    span = cal.day(-7, 14) - first
+    return lambda n: first + span * n / count
+
+
+def load(*, stdout=None, chapters: Sequence[Chapter] = ()) -> dict[str, list[str]]:
+    """Load the merchants and the tender rounds not loaded yet, all or nothing. Idempotent.
+
+    ``chapters`` (higher apps' demos) add their steps to the same timeline, so the whole story
+    is lived in time order, and report after it."""
+    from tenders.demo_brands import BRANDS
+
     _write(stdout, _("Loading the tender demo: merchants, demands and tender rounds…"))
     now = timezone.now()
     cal = Calendar(now)
@@ -1469,7 +1519,12 @@ def load(*, stdout=None) -> dict[str, list[str]]:
     cast = Cast(password=password)
     timeline = Timeline(now)
     with transaction.atomic():
-        merchants = _merchant_steps(timeline, cal, cast)
+        merchants = _merchant_steps(
+            timeline, cal, cast, MERCHANTS, lambda n: cal.history.day(-200 + 2 * n, 10, 15)
+        )
+        brands = _merchant_steps(
+            timeline, cal, cast, BRANDS, _brand_database_day(cal, len(BRANDS))
+        )
         existing = set(
             TenderRound.objects.filter(code__in=[r.code for r in ROUNDS]).values_list(
                 "code", flat=True
@@ -1486,6 +1541,8 @@ def load(*, stdout=None) -> dict[str, list[str]]:
         ]
         for replay in replays:
             replay.schedule(timeline)
+        for chapter in chapters:
+            chapter.schedule(timeline, cal, cast)
         timeline.run()
     if merchants:
         demands = Demand.objects.filter(
@@ -1500,6 +1557,14 @@ def load(*, stdout=None) -> dict[str, list[str]]:
         )
     else:
         _write(stdout, _("Demo merchants already registered, left unchanged."))
+    if brands:
+        _write(
+            stdout,
+            _(
+                "Brand database: %(brands)d more brands recorded by the officer, with their demands."
+            )
+            % {"brands": len(brands)},
+        )
     for plan in ROUNDS:
         if plan.code in existing:
             _write(stdout, _("%(code)s: already loaded, skipped") % {"code": plan.code})
@@ -1527,6 +1592,8 @@ def load(*, stdout=None) -> dict[str, list[str]]:
             )
         },
     )
-    if not merchants and not replays and not any(blocked.values()):
+    if not merchants and not brands and not replays and not any(blocked.values()):
         _write(stdout, _("The tender demo was already loaded: nothing changed."))
-    return {"merchants": merchants, "rounds": [r.plan.code for r in replays]}
+    for chapter in chapters:
+        chapter.report(stdout)
+    return {"merchants": merchants, "brands": brands, "rounds": [r.plan.code for r in replays]}

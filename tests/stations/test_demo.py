@@ -255,16 +255,26 @@ def test_a_station_that_fails_midway_leaves_nothing_of_itself(monkeypatch):
     assert verify() is None
 
 
-def test_command_runs_the_higher_apps_demo_loaders_when_they_exist(monkeypatch):
+def test_command_runs_the_highest_app_demo_loader_there_is(monkeypatch):
+    """The highest app's demo loads the ones below it (leasing's tells the tenders' story)."""
     calls = []
-    tenders_demo = types.ModuleType("tenders.demo")
-    tenders_demo.load = lambda *, stdout: calls.append(stdout)
-    monkeypatch.setitem(sys.modules, "tenders.demo", tenders_demo)
+    for name in ("tenders.demo", "leasing.demo"):
+        module = types.ModuleType(name)
+        module.load = lambda *, stdout, name=name: calls.append(name)
+        monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setattr(demo, "load", lambda *, stdout: None)
 
     load_demo_command(extensions=load_demo.EXTENSIONS)
+    assert calls == ["leasing.demo"]
 
-    assert len(calls) == 1
+    monkeypatch.delitem(sys.modules, "leasing.demo")
+    monkeypatch.setattr(
+        load_demo,
+        "_extension",
+        lambda name: sys.modules.get(name) if name != "leasing.demo" else None,
+    )
+    load_demo_command(extensions=load_demo.EXTENSIONS)
+    assert calls == ["leasing.demo", "tenders.demo"]
 
 
 def test_a_broken_higher_app_demo_is_not_mistaken_for_a_missing_one(monkeypatch):

@@ -1,7 +1,8 @@
 """load_demo: the Hunan demo network (DOMAIN.md) and its users, then the logins to sign in with.
 
-Higher apps extend the demo with their own ``<app>.demo.load(stdout=...)`` (merchants,
-tenders, leases); they are imported by name when present, so stations imports none of them.
+Higher apps extend the demo with their own ``<app>.demo.load(stdout=...)``; the highest one
+present loads the ones below it (leasing's tells the tenders' story with its own chapter). They
+are imported by name, so stations imports none of them.
 """
 
 import importlib
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from stations import demo
 
-EXTENSIONS = ("tenders.demo", "leasing.demo")
+EXTENSIONS = ("leasing.demo", "tenders.demo")  # the first present is loaded
 
 
 def _extension(name: str):
@@ -36,4 +37,5 @@ class Command(BaseCommand):
             module = _extension(name)
             if module is not None:
                 module.load(stdout=self.stdout)
+                break
         demo.print_logins(stdout=self.stdout)

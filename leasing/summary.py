@@ -1,0 +1,140 @@
+"""`network-summary`: the figures a commercial company reports for its network, in one table.
+
+Each figure is computed from the data, by the same rules as the detailed reports (the area
+and rent of awarded lots as in `rent-vs-reserve`, the open outlets as in `chains`); DOMAIN.md's
+figures for the Hunan section are what this report shows on the demo network.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leasing.models import Lease
+from leasing.reports import chains, rent_vs_reserve
+from stations.models import BusinessCategory
+from stations.reports import TOTAL, register, report_stations, utilities
+from tenders.models import Award, Demand, Lot, Merchant, Objection, TenderRound
+
+COMPLETED = (TenderRound.Status.AWARDED, TenderRound.Status.FAILED)
+# The provisions reserved for the shops (the `utilities` report's TOTAL row).
+PROVISIONS = (
+    ("power_kw", gettext_lazy("Commercial power capacity (kW)")),
+    ("distribution_cabinets", gettext_lazy("Distribution cabinets")),
+    ("floor_sockets", gettext_lazy("Floor sockets")),
+    ("lightbox_sockets", gettext_lazy("Lightbox power sockets")),
+    ("toilet_interfaces", gettext_lazy("Water/power interfaces for toilets")),
+    ("washbasin_interfaces", gettext_lazy("Water/power interfaces for washbasins")),
+)
+
+
+def _first_opening(stations) -> str:
+    lease = (
+        Lease.objects.filter(station__in=stations, opened_on__isnull=False)
+        .select_related("merchant", "station")
+        .prefetch_related("units__level")
+        .order_by("opened_on", "pk")
+        .first()
+    )
+    if lease is None:
+        return ""
+    brand = lease.merchant.brands.order_by("pk").first() or lease.merchant
+    levels = sorted({unit.level.name for unit in lease.units.all()})
+    return f"{lease.opened_on:%Y-%m-%d} {brand} · {lease.station} {', '.join(levels)}"
+
+
+@register("network-summary", gettext_lazy("The network in figures"))
+def network_summary(*, stations=None) -> pd.DataFrame:
+    """One row per figure: ``figure`` (a stable key), ``label`` and ``value``.
+
+    Tender projects are lots; a project is completed when its round is awarded or failed,
+    let when its lot is awarded. Brands are counted by brand (a merchant's own brand where it
+    has several, as in `chains`); outlets are open leases."""
+    scope = report_stations(stations)
+    station_ids = list(scope.values_list("pk", flat=True))
+    demands = Demand.objects.filter(stations__in=station_ids) if stations is not None else (
+        Demand.objects.all()
+    )  # fmt: skip
+    demand_types = demands.values_list("business_type", flat=True).distinct()
+    classes = (
+        BusinessCategory.objects.filter(pk__in=demand_types)
+        .values_list("parent", flat=True)
+        .distinct()
+    )
+    lots = Lot.objects.filter(station__in=station_ids, round__status__in=COMPLETED)
+    awarded = Award.objects.filter(lot__in=lots)
+    rent = rent_vs_reserve(stations=scope)
+    total = rent[rent["round"] == TOTAL]
+    row = total.iloc[0] if len(total) else None
+    area, reserve, contract, premium = (
+        (
+            row["area_m2"],
+            row["reserve_annual_rent"],
+            row["contract_annual_rent"],
+            row["premium_pct"],
+        )
+        if row is not None
+        else (Decimal("0"), Decimal("0"), Decimal("0"), None)
+    )
+    open_leases = Lease.objects.filter(station__in=station_ids, status=Lease.Status.OPEN)
+    brands = chains(stations=scope)
+    everywhere = brands[brands["every_station"]]
+    chain_types = BusinessCategory.objects.filter(
+        pk__in=open_leases.filter(
+            merchant__in=_merchants_of(everywhere["brand"], open_leases)
+        ).values("business_type")
+    )
+    provisions = utilities(stations=scope).iloc[-1]  # the TOTAL row
+    figures = [
+        ("stations", _("Stations"), len(station_ids)),
+        *((column, label, provisions[column]) for column, label in PROVISIONS),
+        ("brands_with_demands", _("Brands that registered interest"),
+         demands.values("brand").distinct().count()),
+        ("demand_classes", _("Business classes wanted"), classes.count()),
+        ("demand_types", _("Business types wanted"), demand_types.count()),
+        ("projects_completed", _("Tender projects completed (lots)"), lots.count()),
+        ("objections_upheld", _("Objections upheld in them"),
+         Objection.objects.filter(lot__in=lots, status=Objection.Status.UPHELD).count()),
+        ("projects_let", _("Projects let by tender"), awarded.count()),
+        ("projects_failed", _("Projects failed"), lots.filter(status=Lot.Status.FAILED).count()),
+        ("brands_by_tender", _("Brands brought in by tender"),
+         awarded.values("merchant").distinct().count()),
+        ("types_by_tender", _("Business types let by tender"),
+         lots.filter(status=Lot.Status.AWARDED).values("business_type").distinct().count()),
+        ("area_let_m2", _("Area let by tender (m²)"), area),
+        ("reserve", _("Reserve prices of the lots let (CNY a year)"), reserve),
+        ("contract_rent", _("Contract rent won (CNY a year)"), contract),
+        ("premium_pct", _("Contract rent above the reserve (%)"), premium),
+        ("outlets_open", _("Outlets operating"), open_leases.count()),
+        ("brands_open", _("Brands operating"), len(brands)),
+        ("stations_with_outlets", _("Stations with outlets operating"),
+         open_leases.values("station").distinct().count()),
+        ("chains_everywhere", _("Chains in every station"),
+         ", ".join(sorted(everywhere["brand"]))),
+        ("chain_types_everywhere", _("Their business types"),
+         ", ".join(sorted(str(category) for category in chain_types))),
+        ("first_opening", _("First opening"), _first_opening(station_ids)),
+    ]  # fmt: skip
+    frame = pd.DataFrame(
+        [(key, str(label), value) for key, label, value in figures],
+        columns=["figure", "label", "value"],
+    )
+    frame["value"] = frame["value"].astype(object)
+    return frame
+
+
+def _merchants_of(brand_names, open_leases) -> list[int]:
+    """The merchants whose open outlets carry one of ``brand_names`` (as `chains` names them:
+    by one of the merchant's brands, or by its name)."""
+    wanted = set(brand_names)
+    merchants = Merchant.objects.filter(pk__in=open_leases.values("merchant")).prefetch_related(
+        "brands"
+    )
+    return [
+        merchant.pk
+        for merchant in merchants
+        if wanted & ({str(brand) for brand in merchant.brands.all()} | {merchant.name})
+    ]
