@@ -260,6 +260,14 @@ def level_plan_png(request, code, level_id):
 # --- reports ------------------------------------------------------------------------------
 
 REPORTS = {
+    "network-summary": (
+        gettext_lazy("The network in figures"),
+        gettext_lazy(
+            "Stations and their provisions, the brands that registered interest, the tender "
+            "projects completed, let and failed, the area and rent won against the reserve, the "
+            "outlets and brands operating, the chains in every station and the first opening."
+        ),
+    ),
     "utilities": (
         gettext_lazy("Utilities"),
         gettext_lazy(

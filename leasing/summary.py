@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +30,12 @@ PROVISIONS = (
     ("toilet_interfaces", gettext_lazy("Water/power interfaces for toilets")),
     ("washbasin_interfaces", gettext_lazy("Water/power interfaces for washbasins")),
 )
+
+
+def _brands_wanting(demands) -> int:
+    """Distinct brands among the demands; a demand that names no brand counts its merchant."""
+    named = demands.exclude(brand=None).values("brand").distinct().count()
+    return named + demands.filter(brand=None).values("merchant").distinct().count()
 
 
 def _first_opening(stations) -> str:
@@ -55,9 +62,10 @@ def network_summary(*, stations=None) -> pd.DataFrame:
     has several, as in `chains`); outlets are open leases."""
     scope = report_stations(stations)
     station_ids = list(scope.values_list("pk", flat=True))
-    demands = Demand.objects.filter(stations__in=station_ids) if stations is not None else (
-        Demand.objects.all()
-    )  # fmt: skip
+    # The demands that concern these stations: naming one of them, or naming none.
+    demands = Demand.objects.filter(
+        Q(stations__in=station_ids) | Q(stations__isnull=True)
+    ).distinct()
     demand_types = demands.values_list("business_type", flat=True).distinct()
     classes = (
         BusinessCategory.objects.filter(pk__in=demand_types)
@@ -69,11 +77,11 @@ def network_summary(*, stations=None) -> pd.DataFrame:
     rent = rent_vs_reserve(stations=scope)
     total = rent[rent["round"] == TOTAL]
     row = total.iloc[0] if len(total) else None
-    area, reserve, contract, premium = (
+    area, reserve, won, premium = (
         (
             row["area_m2"],
             row["reserve_annual_rent"],
-            row["contract_annual_rent"],
+            row["awarded_annual_rent"],
             row["premium_pct"],
         )
         if row is not None
@@ -92,7 +100,7 @@ def network_summary(*, stations=None) -> pd.DataFrame:
         ("stations", _("Stations"), len(station_ids)),
         *((column, label, provisions[column]) for column, label in PROVISIONS),
         ("brands_with_demands", _("Brands that registered interest"),
-         demands.values("brand").distinct().count()),
+         _brands_wanting(demands)),
         ("demand_classes", _("Business classes wanted"), classes.count()),
         ("demand_types", _("Business types wanted"), demand_types.count()),
         ("projects_completed", _("Tender projects completed (lots)"), lots.count()),
@@ -106,8 +114,8 @@ def network_summary(*, stations=None) -> pd.DataFrame:
          lots.filter(status=Lot.Status.AWARDED).values("business_type").distinct().count()),
         ("area_let_m2", _("Area let by tender (m²)"), area),
         ("reserve", _("Reserve prices of the lots let (CNY a year)"), reserve),
-        ("contract_rent", _("Contract rent won (CNY a year)"), contract),
-        ("premium_pct", _("Contract rent above the reserve (%)"), premium),
+        ("rent_won", _("Rent won (CNY a year)"), won),
+        ("premium_pct", _("Rent won above the reserve (%)"), premium),
         ("outlets_open", _("Outlets operating"), open_leases.count()),
         ("brands_open", _("Brands operating"), len(brands)),
         ("stations_with_outlets", _("Stations with outlets operating"),
