@@ -46,6 +46,7 @@ from cms.lease_policies import (
 from cms.merchant_viewsets import money
 from leasing import fitout, routemap, services
 from leasing.models import Instalment, Lease, LeaseUnit, Milestone, MilestoneDocument
+from leasing.permissions import may_report_turnover
 from leasing.schedule import add_months, annual_rent, lease_years, months_between
 from leasing.selectors import (
     get_lease_for,
@@ -439,7 +440,7 @@ def turnover_context(user, lease: Lease, today: dt.date) -> dict:
                 "may_settle": may_settle and settlement is None and today >= year.end,
             }
         )
-    may_report = is_member_of(user, lease.merchant) and lease.status in (
+    may_report = may_report_turnover(user, lease) and lease.status in (
         Status.OPEN,
         Status.ENDED,
         Status.TERMINATED,
@@ -902,14 +903,15 @@ class PaymentView(LeasePageMixin, FormPage):
 
 
 class TurnoverView(LeasePageMixin, FormPage):
-    """The tenant's users report a month's turnover."""
+    """The tenant's users report a month's turnover; the station's leasing officer records it
+    from the tenant's statement."""
 
     page_title = gettext_lazy("Report turnover")
     submit_label = gettext_lazy("Report")
     back_anchor = "turnover"
 
     def permitted(self, user):
-        return is_member_of(user, self.lease.merchant)
+        return may_report_turnover(user, self.lease)
 
     def get_form(self, data=None, files=None):
         return lease_forms.TurnoverForm(

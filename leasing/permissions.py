@@ -2,7 +2,8 @@
 
 A leasing officer holding ``leasing.manage_lease`` makes and changes the leases of the
 stations they manage (``stations.manage_station`` on the station, or globally). A tenant's
-own users (``tenders.act_for_merchant`` on the merchant) report its turnover. ``actor=None``
+own users (``tenders.act_for_merchant`` on the merchant) report its turnover, or the station's
+leasing officer records it from the tenant's monthly statement. ``actor=None``
 is the system (management commands run by an operator on the server).
 """
 
@@ -31,9 +32,21 @@ def ensure_can_manage_leases(user, station) -> None:
         )
 
 
-def ensure_acts_for_tenant(user, lease) -> None:
-    if user is None or is_member_of(user, lease.merchant):
+def may_report_turnover(user, lease) -> bool:
+    return (
+        user is None
+        or is_member_of(user, lease.merchant)
+        or can_manage_leases(user, lease.station)
+    )
+
+
+def ensure_may_report_turnover(user, lease) -> None:
+    if may_report_turnover(user, lease):
         return
     raise PermissionDenied(
-        _("Only the users of %(merchant)s report its turnover.") % {"merchant": lease.merchant}
+        _(
+            "Only the users of %(merchant)s, or a leasing officer of station %(code)s from its "
+            "statement, report its turnover."
+        )
+        % {"merchant": lease.merchant, "code": lease.station.code}
     )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 import audit
 from leasing import fitout
 from leasing.models import Instalment, Lease, LeaseUnit, TurnoverReport
-from leasing.permissions import ensure_acts_for_tenant, ensure_can_manage_leases
+from leasing.permissions import ensure_can_manage_leases, ensure_may_report_turnover
 from leasing.schedule import SETTLEMENT_DAYS, add_months, cents, lease_years, rent_schedule
 from leasing.schedule import turnover_settlement as settlement_top_up
 from leasing.spread import direct_lease_type
@@ -478,9 +478,10 @@ def instalment_pay(*, actor, instalment: Instalment, paid_on: dt.date, amount) -
 
 @transaction.atomic
 def turnover_report(*, actor, lease: Lease, month: dt.date, amount) -> TurnoverReport:
-    """The tenant reports a month's turnover (once; the month within the lease, not ahead)."""
-    lease = Lease.objects.select_related("merchant").get(pk=lease.pk)
-    ensure_acts_for_tenant(actor, lease)
+    """A month's turnover, reported by the tenant or recorded by the station's leasing officer
+    from the tenant's statement (once; the month within the lease, not ahead)."""
+    lease = Lease.objects.select_related("merchant", "station").get(pk=lease.pk)
+    ensure_may_report_turnover(actor, lease)
     month = month.replace(day=1)
     errors = {}
     if lease.status not in (Status.OPEN, Status.ENDED, Status.TERMINATED):

@@ -346,3 +346,29 @@ def test_a_tenant_sees_only_its_own_leases(merchant):
     direct_lease(MerchantFactory(), [free_unit()])
     assert list(leases_for(merchant_user(merchant))) == [mine]
     assert leases_for(lease_officer()).count() == 2
+
+
+def test_the_stations_officer_records_turnover_from_the_statement(merchant, clock):
+    lease = direct_lease(
+        merchant, [free_unit()], rent="0", start=dt.date(2025, 1, 1), months=24,
+        turnover_rate_pct="10", minimum_guarantee="120000", payment_frequency=12,
+    )  # fmt: skip
+    services.lease_sign(actor=None, lease=lease)
+    services.lease_open(actor=None, lease=lease, opened_on=dt.date(2025, 1, 1))
+    elsewhere = station_officer(StationFactory(code="ZZW"))
+    with pytest.raises(PermissionDenied) as refused:
+        services.turnover_report(
+            actor=elsewhere, lease=lease, month=dt.date(2025, 1, 1), amount="1"
+        )
+    assert str(refused.value) == (
+        f"Only the users of {lease.merchant}, or a leasing officer of station "
+        f"{lease.station.code} from its statement, report its turnover."
+    )
+    assert not TurnoverReport.objects.exists()
+
+    officer = lease_officer()
+    report = services.turnover_report(
+        actor=officer, lease=lease, month=dt.date(2025, 1, 1), amount="150000"
+    )
+    assert report.reported_by == officer
+    assert Entry.objects.filter(action="turnover.report", actor_name=officer.username).exists()
