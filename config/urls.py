@@ -1,4 +1,5 @@
-"""URLs: the Wagtail admin (back office, with the plan and report views), then Wagtail pages."""
+"""URLs: the Wagtail admin (back office, with the plan and report views), the merchant portal,
+the passengers' directory, then Wagtail pages."""
 
 from django.conf import settings
 from django.urls import include, path
@@ -10,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("portal/", include("cms.portal.urls")),
+    path("stations/", include("cms.directory")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,3 @@
+"""The passengers' directory (/stations/<code>/directory/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Portal: accounts."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Portal: company."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Portal: tenancy."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Portal: tendering."""
+
+urlpatterns: list = []

@@ -1,0 +1,12 @@
+"""The portal's URLs, namespace ``portal``: each area's own patterns."""
+
+from cms.portal import accounts, company, tenancy, tendering
+
+app_name = "portal"
+
+urlpatterns = [
+    *accounts.urlpatterns,
+    *company.urlpatterns,
+    *tendering.urlpatterns,
+    *tenancy.urlpatterns,
+]
