@@ -58,6 +58,12 @@ PLACES = (
     ("星沙", "Xingsha"),
 )
 
+# Told apart when a place comes round again (32 places, 211 brands).
+QUALIFIERS = (
+    ("", ""), ("老", "Old"), ("好", "Good"), ("福", "Fortune"), ("金", "Golden"),
+    ("鲜", "Fresh"), ("乐", "Happy"), ("悦", "Joy"),
+)  # fmt: skip
+
 # (type, Chinese trade word, English trade word, how many, area range m², rent/m²/month,
 #  lease mode, where): the make-up by type of the 211 made-up brands.
 TRADES = (
@@ -123,9 +129,10 @@ def _generated(count: int) -> tuple[DemoMerchant, ...]:
         for k in range(how_many):
             n = len(plans)
             place_zh, place_en = PLACES[n % len(PLACES)]
-            round_ = n // len(PLACES)  # the same place again: a second, third… brand
-            brand_zh = f"{place_zh}{'二三四五六七八九'[round_ - 1] if round_ else ''}{word_zh}"
-            brand_en = f"{place_en}{f' {round_ + 1}' if round_ else ''} {word_en}"
+            again = n // len(PLACES)  # the same place again: a qualifier tells them apart
+            qualifier_zh, qualifier_en = QUALIFIERS[again]
+            brand_zh = f"{place_zh}{qualifier_zh}{word_zh}"
+            brand_en = " ".join(w for w in (place_en, qualifier_en, word_en) if w)
             wants = [DemoDemand(code, area, rent, tiers=tiers, lease_mode=mode)]
             if k % 4 == 0:  # one in four also names the station it wants most
                 station = ("CSS", "HYE", "YYE", "CZW", "ZZW")[k % 5]
