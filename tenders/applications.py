@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from stations.transitions import ensure_transition
+from tenders.accounts import ensure_email_verified
 from tenders.models import Application, Lot, Merchant, TenderRound
 from tenders.permissions import is_member_of
 from tenders.rounds import ensure_runs_rounds, when
@@ -177,6 +178,7 @@ def application_submit(
     """
     round = TenderRound.objects.select_for_update().get(pk=round.pk)
     _ensure_acts_for(actor, merchant)
+    ensure_email_verified(actor)
     now = timezone.now()
     if round.status != Status.PUBLISHED:
         raise ValidationError(

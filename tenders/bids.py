@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+from tenders.accounts import ensure_email_verified
 from tenders.models import Application, Bid, BidDocument, Lot, Merchant, OpenedBid, TenderRound
 from tenders.permissions import is_member_of
 from tenders.rounds import when
@@ -174,6 +175,7 @@ def bid_submit(
     if lot.round_id != round.pk:
         raise ValidationError({"lot": _("%(lot)s is not a lot of this round.") % {"lot": lot}})
     merchant = _bidding_merchant(actor, round, lot, merchant)
+    ensure_email_verified(actor)
     _ensure_before_deadline(round, now, what=_("bid"))
     amount = _amount(annual_rent)
     proposal = (proposal or "").strip()

@@ -1005,3 +1005,95 @@ class Award(models.Model):
             "lot": self.lot,
             "merchant": self.merchant,
         }
+
+
+# --- portal accounts (tenders.accounts) ----------------------------------------------------
+
+
+class PortalAccount(models.Model):
+    """A user who signed up on the portal, and whether their e-mail address is verified.
+
+    Users made by an officer, the demo or an accepted invitation (whose link came by e-mail)
+    have either no such row or a verified one; only a pending address holds a user back.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="portal_account",
+        verbose_name=_("user"),
+    )
+    email_verified_at = models.DateTimeField(_("e-mail verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("portal account")
+        verbose_name_plural = _("portal accounts")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in for a username; those of the last hour throttle the account."""
+
+    username = models.CharField(_("username"), max_length=150)
+    failed_at = models.DateTimeField(_("failed at"))
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(fields=["username", "failed_at"], name="sign_in_failure_user_time"),
+            models.Index(fields=["failed_at"], name="sign_in_failure_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.failed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MemberInvitation(models.Model):
+    """An invitation, sent by e-mail, for a colleague to join a merchant's users."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("merchant")
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("invited at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("member invitation")
+        verbose_name_plural = _("member invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("invitation of %(email)s to %(merchant)s") % {
+            "email": self.email,
+            "merchant": self.merchant,
+        }
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

@@ -107,7 +107,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, refusing an account with too many recent failed sign-ins.
+    "tenders.accounts.ThrottledModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # guardian: no anonymous user row; passengers need no permissions.
@@ -149,6 +150,23 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 
 LOGIN_URL = "wagtailadmin_login"
+
+# The merchant portal's accounts (tenders.accounts): the sign-in throttle per account (failures
+# within a sliding window; a new password clears them) and how long the e-mailed links last.
+SIGN_IN_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", 100))
+SIGN_IN_FAILURE_WINDOW = int(os.environ.get("SIGN_IN_FAILURE_WINDOW", 3600))  # seconds
+EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600  # seconds
+MEMBER_INVITATION_MAX_AGE = 14 * 24 * 3600  # seconds
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # seconds
+
+# Mail: printed on the console unless a backend is configured (e.g. SMTP with EMAIL_HOST…).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # Floor-plan underlays: what an upload may be (stations.plans checks these).
 UNDERLAY_MAX_BYTES = int(os.environ.get("UNDERLAY_MAX_BYTES", 20 * 1024 * 1024))
