@@ -222,6 +222,26 @@ def portal_user_create(
     return user
 
 
+def _check_company(company: dict) -> None:
+    """The checks ``merchant_register`` makes of a company's fields, without saving it."""
+    fields = {k: v for k, v in company.items() if k in services.MERCHANT_FIELDS}
+    merchant = Merchant(**fields)
+    merchant.name = (merchant.name or "").strip()
+    merchant.credit_code = services.normalise_credit_code(merchant.credit_code)
+    faults: dict[str, list] = {}
+    for check in (
+        lambda: services._check_credit_code(merchant.credit_code),
+        lambda: services._clean_merchant(merchant),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                faults.setdefault(field, []).extend(messages)
+    if faults:
+        raise ValidationError(faults)
+
+
 @transaction.atomic
 def sign_up(
     *,
@@ -235,15 +255,25 @@ def sign_up(
     """A person signs up and registers their company: the user, then ``merchant_register``
     with the ``company``'s fields, in one transaction — a refused company saves no user.
 
-    Returns (user, merchant); the user's address awaits verification.
+    When the account is refused, the company is checked all the same, so that every fault is
+    named at once. Returns (user, merchant); the user's address awaits verification.
     """
-    user = portal_user_create(
-        username=username,
-        email=email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-    )
+    try:
+        user = portal_user_create(
+            username=username,
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+        )
+    except ValidationError as account_fault:
+        faults = dict(account_fault.message_dict)
+        try:
+            _check_company(company)
+        except ValidationError as company_fault:
+            for field, messages in company_fault.message_dict.items():
+                faults.setdefault(field, []).extend(messages)
+        raise ValidationError(faults) from None
     merchant = services.merchant_register(actor=user, **company)
     return user, merchant
 

@@ -21,6 +21,7 @@ from django.urls import path, reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.merchant_viewsets import money
 from cms.portal.forms_accounts import NewPasswordForm, SignInForm, SignUpForm
 from tenders import accounts
 from tenders.services import company_of
@@ -148,6 +149,7 @@ def home(request):
     if merchant is not None:
         demands = merchant.demands.filter(is_active=True).select_related("business_type")
         context.update(
+            capital=money(merchant.registered_capital),
             demands=list(demands.order_by("-created_at")[:HOME_DEMANDS]),
             counts=merchant.demands.aggregate(
                 active=Count("pk", filter=Q(is_active=True)),

@@ -35,7 +35,7 @@ from tenders.models import Demand, MemberInvitation
 
 TEMPLATES = "cms/portal/company/"
 #: Units shown for a demand, fits first; how many more there are is said.
-MATCHES_SHOWN = 30
+MATCHES_SHOWN = 20
 
 
 def with_company(view):
@@ -219,6 +219,16 @@ def demand_row(demand: Demand) -> dict:
         or _("any station"),
         "area": f"{demand.area_min_m2}–{demand.area_max_m2}",
         "rent": money(demand.intended_rent_m2_month),
+        "utilities": separator.join(
+            str(label)
+            for needed, label in (
+                (demand.needs_water, _("water supply")),
+                (demand.needs_drainage, _("drainage")),
+                (demand.needs_exhaust, _("exhaust")),
+            )
+            if needed
+        )
+        or "—",
     }
 
 

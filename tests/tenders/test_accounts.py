@@ -136,6 +136,15 @@ def test_a_taken_username_or_email_is_refused_whatever_the_case():
     assert User.objects.count() == 1
 
 
+def test_every_fault_of_the_account_and_the_company_is_named_at_once():
+    with pytest.raises(ValidationError) as info:
+        sign_up(password="123", company=company(credit_code="91430100MA4L0000X1"))
+    faults = info.value.message_dict
+    assert "password" in faults
+    assert "check character" in faults["credit_code"][0]
+    nothing_saved()
+
+
 def test_a_bad_email_is_refused():
     with pytest.raises(ValidationError) as info:
         sign_up(email="not-an-address")
