@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import filterfalse, repeat
 
 import numpy as np
 import pandas as pd
@@ -289,10 +290,17 @@ MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "YYYY-MM-DD"
 DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"
 DURATION_FORMAT = "0"
-# Characters XML 1.0 cannot carry (openpyxl refuses them; a report drops them).
 # An empty cell, marked as text as openpyxl marks the '' that pandas writes for a gap.
 EMPTY = ' t="inlineStr"/>'
+# Characters XML 1.0 cannot carry (openpyxl refuses them; a report drops them).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Text that needs neither escaping nor xml:space (no markup or control character, no space at
+# either end): most cells, written as they are.
+_PLAIN_TEXT = re.compile(r"(?!\s)[^&<>\x00-\x1f]*(?<!\s)\Z")
+_AMOUNT_TYPES = (Decimal, float, np.floating)
+_NONE = type(None)
+# A report's sheet XML compresses well at any level; the lowest is several times the fastest.
+XLSX_COMPRESSION = 1
 
 
 def _is_missing(value) -> bool:
@@ -305,26 +313,32 @@ def _is_missing(value) -> bool:
     return False
 
 
-def _is_money_column(values: list) -> bool:
-    return any(isinstance(v, (Decimal, float, np.floating)) for v in values)
-
-
-def _shown_width(values: list, money: bool) -> int:
+def _shown_width(values: list, kinds: set[type], money: bool) -> int:
     """The widest of the column's cells as text: money with thousands separators and two
     places, anything else as ``str`` (the width follows what the frame holds)."""
-    texts: set[str] = set()
-    amounts = []
+    if money and kinds <= {Decimal, _NONE}:
+        amounts = [v for v in values if v is not None]
+        if all(map(Decimal.is_finite, amounts)):
+            # The text of an amount grows with its size and its sign: the extremes are widest.
+            texts = {f"{v:,.2f}" for v in (max(amounts), min(amounts))} if amounts else set()
+            if len(amounts) < len(values):
+                texts.add("None")
+            return _widest(texts)
+    if kinds <= {str}:
+        return _widest(set(values))
+    texts = set()
     for value in _distinct(values):
-        if money and isinstance(value, (Decimal, float, np.floating)) and not _is_missing(value):
-            amounts.append(value)
-        elif money and isinstance(value, (Decimal, float)):
+        if money and isinstance(value, (Decimal, float)):
             texts.add(f"{value:,.2f}")
         else:
             texts.add(str(value))
-    if amounts:
-        # The text of an amount grows with its size and its sign: the extremes are the widest.
-        texts.update(f"{v:,.2f}" for v in (max(amounts), min(amounts)))
-    return max((_display_width(text) for text in texts), default=0)
+    return _widest(texts)
+
+
+def _widest(texts: set[str]) -> int:
+    """The widest of ``texts`` in Excel's columns (ASCII text by its length, quickly)."""
+    ascii_width = max(map(len, filter(str.isascii, texts)), default=0)
+    return max(ascii_width, max(map(_display_width, filterfalse(str.isascii, texts)), default=0))
 
 
 def _distinct(values: list) -> Iterable:
@@ -335,20 +349,19 @@ def _distinct(values: list) -> Iterable:
 
 
 class _SheetRows:
-    """The body rows of a sheet as SpreadsheetML text, written in one pass.
+    """The rows of a sheet as SpreadsheetML text, written a column at a time.
 
-    openpyxl's writer makes an object and an XML element for each cell, which costs seconds
-    per hundred thousand rows; here a cell is one formatted string. The cells are what
-    pandas' ``to_excel`` wrote: numbers as numbers (Decimal exactly), booleans, dates as
-    serial days with a date format, missing values empty, anything else as inline text
-    (never as a formula). Cell styles come from the workbook, registered once per style.
+    openpyxl's writer makes an object and an XML element for each cell, which takes a minute
+    for a hundred thousand rows; here a cell is one string. The cells are what pandas'
+    ``to_excel`` wrote: numbers as numbers (Decimal exactly), booleans, dates as serial days
+    with a date format, missing values empty, anything else as inline text (never as a
+    formula). Cell styles are registered with the workbook once per style.
     """
 
     def __init__(self, workbook, sheet):
         self.workbook = workbook
         self.sheet = sheet
         self.style_ids: dict[tuple[bool, str | None], str] = {}
-        self.texts: dict[str, str] = {}
 
     def style(self, *, bold: bool, number_format: str | None) -> str:
         """The `` s="n"`` attribute of a cell with that style ('' for the default style)."""
@@ -366,23 +379,22 @@ class _SheetRows:
             self.style_ids[key] = f' s="{style_id}"' if style_id else ""
         return self.style_ids[key]
 
-    def text(self, value: str) -> str:
-        """The inline-string body of a text cell, escaped once per distinct text."""
-        body = self.texts.get(value)
-        if body is None:
-            clean = _ILLEGAL_XML.sub("", value)
-            escaped = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            stripped = clean.strip()
-            space = ' xml:space="preserve"' if stripped and stripped != clean else ""
-            body = f' t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
-            self.texts[value] = body
-        return body
+    @staticmethod
+    def text(value: str) -> str:
+        """The end of a text cell: type, inline string (escaped) and closing tag."""
+        if _PLAIN_TEXT.match(value):
+            return f' t="inlineStr"><is><t>{value}</t></is></c>'
+        clean = _ILLEGAL_XML.sub("", value)
+        escaped = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        stripped = clean.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != clean else ""
+        return f' t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
 
     def cell(self, ref: str, value, *, bold: bool, money: bool) -> str:
-        """One ``<c>`` element: ``ref`` is its coordinate (``B7``)."""
+        """One ``<c>`` element; ``ref`` is its opening up to the coordinate (``<c r="B7``)."""
         money_format = MONEY_FORMAT if money else None
         if _is_missing(value) or (isinstance(value, str) and not value):
-            return f'<c r="{ref}"{self.style(bold=bold, number_format=money_format)}{EMPTY}'
+            return f'{ref}"{self.style(bold=bold, number_format=money_format)}{EMPTY}'
         number_format = money_format
         if isinstance(value, (bool, np.bool_)):
             body = f' t="b"><v>{int(bool(value))}</v></c>'
@@ -392,14 +404,15 @@ class _SheetRows:
             body = f' t="n"><v>{value}</v></c>' if value.is_finite() else self.text("inf")
         elif isinstance(value, (float, np.floating)):
             number = float(value)
-            body = f' t="n"><v>{number!r}</v></c>' if math.isfinite(number) else None
-            if body is None:
+            if math.isfinite(number):
+                body = f' t="n"><v>{number!r}</v></c>'
+            else:
                 body = self.text("inf" if number > 0 else "-inf")
         elif isinstance(value, (dt.datetime, dt.date, dt.timedelta)):
             body, number_format = self._temporal(value, number_format)
         else:
             body = self.text(str(value))
-        return f'<c r="{ref}"{self.style(bold=bold, number_format=number_format)}{body}'
+        return f'{ref}"{self.style(bold=bold, number_format=number_format)}{body}'
 
     def _temporal(self, value, money_format: str | None) -> tuple[str, str]:
         from openpyxl.utils.datetime import to_excel
@@ -413,33 +426,35 @@ class _SheetRows:
             serial = to_excel(value, self.workbook.epoch)
         return f' t="n"><v>{serial!r}</v></c>', money_format or own_format
 
-    def column(self, values: list, letter: str, first_row: int, *, money: bool) -> list[str]:
-        """The cells of one column from ``first_row`` down, not bold. Columns of only text,
-        of only Decimal amounts or of only integers (and gaps) take a quicker path."""
-        kinds = {type(v) for v in values}
-        refs = [f"{letter}{row}" for row in range(first_row, first_row + len(values))]
-        empty = self.style(bold=False, number_format=MONEY_FORMAT if money else None) + EMPTY
-        if kinds <= {str, type(None)}:
-            plain = self.style(bold=False, number_format=None)
-            return [
-                f'<c r="{ref}"{plain}{self.text(v)}' if v else f'<c r="{ref}"{empty}'
-                for ref, v in zip(refs, values, strict=True)
-            ]
-        if (
-            money
-            and kinds <= {Decimal, type(None)}
-            and all(v is None or v.is_finite() for v in values)
-        ):
-            style = self.style(bold=False, number_format=MONEY_FORMAT)
-            return [
-                f'<c r="{ref}"{style} t="n"><v>{v}</v></c>'
-                if v is not None
-                else f'<c r="{ref}"{empty}'
-                for ref, v in zip(refs, values, strict=True)
-            ]
+    def column(self, values: list, letter: str, numbers: list[str], *, money: bool) -> list:
+        """The cells of column ``letter`` in rows ``numbers``, not bold. A column of text,
+        of Decimal amounts or of integers (with gaps) is joined from parts a row at a time;
+        anything else is written cell by cell."""
+        kinds = set(map(type, values))
+        opening = f'<c r="{letter}'
+        empty = '"' + self.style(bold=False, number_format=MONEY_FORMAT if money else None)
+        empty += EMPTY
+        if kinds <= {str, _NONE}:
+            plain = '"' + self.style(bold=False, number_format=None)
+            ends = {v: plain + self.text(v) if v else empty for v in set(values)}
+            return list(map("".join, zip(repeat(opening), numbers, map(ends.__getitem__, values))))
+        present = [v for v in values if v is not None and v is not pd.NA]
+        if (kinds <= {Decimal, _NONE} and all(map(Decimal.is_finite, present))) or kinds <= {
+            int,
+            _NONE,
+            type(pd.NA),
+        }:
+            style = self.style(bold=False, number_format=MONEY_FORMAT if money else None)
+            parts = (repeat(opening), numbers, repeat(f'"{style} t="n"><v>'), map(str, values))
+            cells = list(map("".join, zip(*parts, repeat("</v></c>"))))
+            if len(present) < len(values):
+                for n, value in enumerate(values):
+                    if value is None or value is pd.NA:
+                        cells[n] = opening + numbers[n] + empty
+            return cells
         return [
-            self.cell(ref, value, bold=False, money=money)
-            for ref, value in zip(refs, values, strict=True)
+            self.cell(opening + number, value, bold=False, money=money)
+            for number, value in zip(numbers, values, strict=True)
         ]
 
 
@@ -468,35 +483,33 @@ def _render_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
     writer = _SheetRows(workbook, sheet)
     total_row = bool(df.attrs.get("total_row")) and len(df) > 0
     body_rows = len(df) - 1 if total_row else len(df)
+    numbers = [str(n) for n in range(header_row + 1, header_row + 1 + len(df))]
     letters = [get_column_letter(n) for n in range(1, len(df.columns) + 1)]
     columns, total = [], []
     for position, column in enumerate(df.columns):
         values = df.iloc[:, position].tolist()
-        money = _is_money_column(values)
-        width = max(_display_width(str(column)), _shown_width(values, money))
+        kinds = set(map(type, values))
+        money = any(issubclass(kind, _AMOUNT_TYPES) for kind in kinds)
+        width = max(_display_width(str(column)), _shown_width(values, kinds, money))
         sheet.column_dimensions[letters[position]].width = min(width + 2, 60)
         columns.append(
-            writer.column(values[:body_rows], letters[position], header_row + 1, money=money)
+            writer.column(values[:body_rows], letters[position], numbers[:body_rows], money=money)
         )
         if total_row:
-            ref = f"{letters[position]}{header_row + len(df)}"
+            ref = f'<c r="{letters[position]}{numbers[-1]}'
             total.append(writer.cell(ref, values[-1], bold=True, money=money))
-    rows = (
-        [
-            f'<row r="{header_row + 1 + n}">{"".join(cells)}</row>'
-            for n, cells in enumerate(zip(*columns, strict=True))
-        ]
-        if body_rows and columns
-        else []
-    )
+    rows = []
+    if body_rows and columns:
+        starts = [f'<row r="{n}">' for n in numbers[:body_rows]]
+        rows = list(map("".join, zip(starts, *columns, repeat("</row>"), strict=False)))
     if total:
-        rows.append(f'<row r="{header_row + len(df)}">{"".join(total)}</row>')
+        rows.append(f'<row r="{numbers[-1]}">{"".join(total)}</row>')
     last = f"{letters[-1] if letters else 'A'}{header_row + len(df)}"
     return _with_rows(workbook, sheet, "".join(rows), f"A1:{last}")
 
 
 def _with_rows(workbook, sheet, rows_xml: str, dimension: str) -> bytes:
-    """The workbook saved, with ``rows_xml`` appended to the sheet's data."""
+    """The workbook saved, with ``rows_xml`` appended to its sheet's data."""
     import zipfile
 
     saved = io.BytesIO()
@@ -505,24 +518,21 @@ def _with_rows(workbook, sheet, rows_xml: str, dimension: str) -> bytes:
     out = io.BytesIO()
     with (
         zipfile.ZipFile(saved) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zip_out,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION) as target,
     ):
         for info in source.infolist():
             content = source.read(info)
-            if info.filename == name:
-                xml = content.decode("utf-8")
-                xml = re.sub(
-                    r'<dimension ref="[^"]*"\s*/>',
-                    f'<dimension ref="{dimension}" />',
-                    xml,
-                    count=1,
-                )
-                if "</sheetData>" in xml:
-                    xml = xml.replace("</sheetData>", f"{rows_xml}</sheetData>", 1)
-                else:
-                    xml = re.sub(
-                        r"<sheetData\s*/>", f"<sheetData>{rows_xml}</sheetData>", xml, count=1
-                    )
-                content = xml.encode("utf-8")
-            zip_out.writestr(info.filename, content, compress_type=zipfile.ZIP_DEFLATED)
+            if info.filename != name:
+                target.writestr(info.filename, content)
+                continue
+            xml = content.decode("utf-8")
+            xml = re.sub(
+                r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}" />', xml, count=1
+            )
+            xml = re.sub(r"<sheetData\s*/>", "<sheetData></sheetData>", xml, count=1)
+            head, tail = xml.split("</sheetData>", 1)
+            with target.open(info.filename, "w") as sheet_file:
+                sheet_file.write(head.encode("utf-8"))
+                sheet_file.write(rows_xml.encode("utf-8"))
+                sheet_file.write(f"</sheetData>{tail}".encode())
     return out.getvalue()
