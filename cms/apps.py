@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _make_notice_page(round_id: int) -> None:
+    from cms.notices import on_round_published
+
+    on_round_published(round_id)
+
+
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Portal and back office")
@@ -21,3 +27,8 @@ class CmsConfig(AppConfig):
         from cms import merchant_policies
 
         merchant_policies.register()
+
+        # A round published by any door (admin, API, script) gets its public notice page.
+        from tenders import notices
+
+        notices.register(_make_notice_page)

@@ -293,7 +293,7 @@ def _nice_length(target: float) -> float:
     return float(10**exponent)
 
 
-def _layout(data: PlanData) -> _Layout:
+def _layout(data: PlanData, labels: dict[str, tuple[str, ...]] | None = None) -> _Layout:
     geoms = [data.outline, *data.unit_polygons, *data.zone_polygons]
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     if data.points:
@@ -358,14 +358,23 @@ def _layout(data: PlanData) -> _Layout:
         if data.points
         else np.empty(0, dtype=object)
     )
+    unit_texts = [(u.code, _area_text(u.area_m2)) for u in data.units]
+    if labels is not None:
+        unit_texts = [
+            tuple(labels.get(u.code, text)) for u, text in zip(data.units, unit_texts, strict=True)
+        ]
     layout.unit_labels = _fit_labels(
         layout,
         _clear_of(data.unit_polygons, obstacles),
-        [(u.code, _area_text(u.area_m2)) for u in data.units],
+        [text or ("",) for text in unit_texts],
         min_size=LABEL_MIN_EM * em,
         max_size=LABEL_MAX_EM * em,
         bold=True,
     )
+    # A unit given no text (an empty tuple in ``labels``) is drawn without a label.
+    layout.unit_labels = [
+        label if text else None for label, text in zip(layout.unit_labels, unit_texts, strict=True)
+    ]
     no_build = [z.kind in Zone.NO_BUILD_KINDS for z in data.zones]
     zone_texts = [((z.name or str(Zone.Kind(z.kind).label)),) for z in data.zones]
     zone_labels = _fit_labels(
@@ -719,16 +728,22 @@ def _svg_symbols() -> dict[str, str]:
 
 
 def render_level_svg(
-    level: Level, *, data: PlanData | None = None, highlight: str | None = None
+    level: Level,
+    *,
+    data: PlanData | None = None,
+    highlight: str | None = None,
+    labels: dict[str, tuple[str, ...]] | None = None,
 ) -> str:
     """The level's plan as a standalone SVG document (viewBox in metres, north up).
 
     Units are filled by status and labelled with code and area where the label fits inside
     them; every unit carries an id (:func:`unit_dom_id`), ``data-unit-code``, ``data-status``
-    and a tooltip. ``highlight`` names a unit code to outline thickly.
+    and a tooltip. ``highlight`` names a unit code to outline thickly. ``labels`` replaces the
+    label lines of the units it names (by code; an empty tuple draws no label) — the
+    passengers' directory writes the outlets' names.
     """
     data = data or plan_data(level)
-    layout = _layout(data)
+    layout = _layout(data, labels)
     em = layout.em
     prefix = f"plan{data.level.pk}"
     words = _Words()

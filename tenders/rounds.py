@@ -23,6 +23,7 @@ import audit
 from stations.models import BusinessCategory, Unit
 from stations.spread import spread_faults
 from stations.transitions import ensure_transition
+from tenders import notices
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
 from tenders.permissions import is_tender_officer
 from tenders.sealing import new_round_key
@@ -305,7 +306,9 @@ def round_publish(*, actor, round: TenderRound) -> TenderRound:
     faults = _publish_faults(round, timezone.now())
     if faults:
         raise ValidationError(faults)
-    return _move(actor, round, Status.PUBLISHED, action="round.publish")
+    round = _move(actor, round, Status.PUBLISHED, action="round.publish")
+    notices.round_published(round)  # after the commit: the public site makes its notice page
+    return round
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from stations import demo
 
-EXTENSIONS = ("leasing.demo", "tenders.demo")  # the first present is loaded
+EXTENSIONS = ("cms.demo", "leasing.demo", "tenders.demo")  # the first present is loaded
 
 
 def _extension(name: str):

@@ -1,0 +1,212 @@
+"""Station pages of the public site: the network by tier, and a station's levels drawn as plans
+(stations.plans) with the units offered for letting highlighted, each with its area, utilities
+and designated business types, and a link for a signed-in merchant to register interest.
+
+What is offered for letting is public (招租), so nothing here depends on who asks but the link.
+A station's page makes a fixed number of queries per level, whatever the number of units.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from stations.models import Station, Unit, UtilityPoint
+from stations.plans import plan_data, render_level_svg, unit_dom_id
+from stations.selectors import network_overview
+
+Kind = UtilityPoint.Kind
+# The provisions a merchant asks about first, in that order (cabinets serve several units).
+UTILITY_ORDER = (
+    Kind.FLOOR_SOCKET,
+    Kind.LIGHTBOX_SOCKET,
+    Kind.WATER,
+    Kind.DRAINAGE,
+    Kind.TOILET,
+    Kind.WASHBASIN,
+    Kind.CABINET,
+)
+
+
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+def station_name(station) -> str:
+    return station.name_zh if _chinese() else station.name_en
+
+
+def station_urls(station_ids, request) -> dict[int, str]:
+    """The URL of each station's live page, by station id (one query)."""
+    from cms.models import StationPage
+
+    return {
+        page.station_id: page.get_url(request)
+        for page in StationPage.objects.live().filter(station__in=list(station_ids))
+    }
+
+
+def url_or_none(name: str) -> str | None:
+    """A URL another part of the site provides, or None while it does not exist yet."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def tiers_of(stations) -> list[tuple[str, list]]:
+    return [
+        (label, [s for s in stations if s.tier == value]) for value, label in Station.Tier.choices
+    ]
+
+
+def index_context(page, request) -> dict:
+    stations = list(network_overview())
+    urls = station_urls([s.pk for s in stations], request)
+    for station in stations:
+        station.page_url = urls.get(station.pk)
+    return {"tiers": tiers_of(stations)}
+
+
+# --- a station ------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitOffer:
+    """A unit offered for letting, as a merchant reads it."""
+
+    code: str
+    dom_id: str
+    name: str
+    kind: str
+    area_m2: Decimal
+    power_kw: Decimal
+    has_exhaust: bool
+    in_paid_area: bool
+    business_types: str
+    utilities: list[tuple[str, int]] = field(default_factory=list)
+    interest_url: str | None = None
+
+
+@dataclass
+class LevelPlan:
+    level: object
+    svg: str
+    offers: list[UnitOffer]
+    unit_count: int
+
+
+def _svg_inline(svg: str, level_pk: int) -> str:
+    """The standalone drawing made fit to sit in a page: no XML declaration, and the one id
+    not yet unique to its level (the legend) made so."""
+    body = svg.split("?>", 1)[1] if svg.startswith("<?xml") else svg
+    return mark_safe(body.replace('id="legend"', f'id="plan{level_pk}-legend"', 1))
+
+
+def _unit_facts(station) -> tuple[dict[str, dict], dict[str, list[tuple[str, int]]]]:
+    """Power, exhaust and paid area of the available units, and their utility points by kind:
+    two queries for the whole station."""
+    facts = {
+        row["code"]: row
+        for row in Unit.objects.filter(station=station, status=Unit.Status.AVAILABLE).values(
+            "code", "power_kw", "has_exhaust", "in_paid_area"
+        )
+    }
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, kind, n in (
+        UtilityPoint.objects.filter(unit__station=station, unit__status=Unit.Status.AVAILABLE)
+        .values_list("unit__code", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[code][kind] = n
+    labels = dict(Kind.choices)
+    utilities = {
+        code: [(labels[kind], by_kind[kind]) for kind in UTILITY_ORDER if by_kind.get(kind)]
+        for code, by_kind in counts.items()
+    }
+    return facts, utilities
+
+
+def interest_link(request, station, unit_code: str, *, merchant: bool) -> str | None:
+    """Where a merchant registers interest in a unit: the portal's demand form, prefilled with
+    the station and unit codes (None while the portal has no such form, or for a visitor who
+    is not a merchant)."""
+    form = url_or_none("portal:demand_create")
+    if form is None or not merchant:
+        return None
+    return f"{form}?{urlencode({'station': station.code, 'unit': unit_code})}"
+
+
+def _is_merchant(request) -> bool:
+    from tenders.services import company_of
+
+    user = request.user
+    return bool(user.is_authenticated and company_of(user) is not None)
+
+
+def level_plans(station, request) -> list[LevelPlan]:
+    facts, utilities = _unit_facts(station)
+    kinds = dict(Unit.Kind.choices)
+    chinese = _chinese()
+    merchant = _is_merchant(request)
+    plans = []
+    for level in station.levels.order_by("-ordinal"):
+        data = plan_data(level)
+        offers = []
+        for row in data.units:
+            if row.status != Unit.Status.AVAILABLE:
+                continue
+            fact = facts.get(row.code, {})
+            offers.append(
+                UnitOffer(
+                    code=row.code,
+                    dom_id=unit_dom_id(row.code),
+                    name=row.name,
+                    kind=kinds.get(row.kind, row.kind),
+                    area_m2=row.area_m2,
+                    power_kw=fact.get("power_kw", Decimal("0")),
+                    has_exhaust=fact.get("has_exhaust", False),
+                    in_paid_area=fact.get("in_paid_area", False),
+                    business_types=("、" if chinese else ", ").join(
+                        zh if chinese else en for _c, zh, en in row.business_types
+                    ),
+                    utilities=utilities.get(row.code, []),
+                    interest_url=interest_link(request, station, row.code, merchant=merchant),
+                )
+            )
+        plans.append(
+            LevelPlan(
+                level=data.level,
+                svg=_svg_inline(render_level_svg(data.level, data=data), data.level.pk),
+                offers=offers,
+                unit_count=len(data.units),
+            )
+        )
+    return plans
+
+
+def station_context(page, request) -> dict:
+    station = (
+        network_overview().filter(pk=page.station_id).first()
+    )  # with its units offered for letting
+    plans = level_plans(station, request)
+    sign_in = url_or_none("portal:sign_in")
+    return {
+        "station": station,
+        "station_name": station_name(station),
+        "plans": plans,
+        "offer_count": sum(len(p.offers) for p in plans),
+        "directory_url": reverse("directory:station", args=(station.code,)),
+        "demand_form_exists": url_or_none("portal:demand_create") is not None,
+        "sign_in_url": (
+            f"{sign_in}?{urlencode({'next': request.get_full_path()})}" if sign_in else None
+        ),
+    }

@@ -1,0 +1,118 @@
+"""Station pages: tier and passengers, each level's plan with the units offered for letting, a
+unit's area, utilities and business types, the link for a merchant to register interest;
+the station index by tier; bounded queries."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from stations import services
+from stations.models import Station, Unit
+from tests import factories
+from tests.cms.site_fixtures import site_tree, station_page
+from tests.stations.factories import StationFactory, cabinet, level, unit
+from tests.tenders.factories import MerchantFactory, merchant_user
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, url):
+    with translation.override("en"):
+        return client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def release(*units):
+    for u in units:
+        services.unit_change_status(actor=None, unit=u, status=Unit.Status.AVAILABLE)
+
+
+@pytest.fixture
+def css(db):
+    station = StationFactory(
+        code="CSS",
+        name_zh="长沙南",
+        name_en="Changsha South",
+        tier=Station.Tier.PROVINCIAL_CAPITAL,
+    )
+    concourse = level(station, name="高架层", ordinal=1, width=100, depth=40)
+    cabinet(concourse, 95, 35, capacity_kw="200")
+    offered = unit(
+        concourse, "2F-A01", 0, 0, 10, power_kw=Decimal("30"), business_types=["coffee"]
+    )
+    services.utility_point_create(actor=None, level=concourse, kind="water", x=2, y=2)
+    services.utility_point_create(actor=None, level=concourse, kind="drainage", x=3, y=3)
+    services.utility_point_create(actor=None, level=concourse, kind="floor_socket", x=4, y=4)
+    unit(concourse, "2F-A02", 20, 0, 10)  # planned: not offered
+    release(offered)
+    return station
+
+
+@pytest.fixture
+def page(css):
+    _home, _notices, stations = site_tree()
+    return station_page(stations, css, annual_passengers=36500000, passengers_year=2025)
+
+
+def test_the_station_page_shows_tier_passengers_and_the_units_offered(client, page):
+    response = get(client, page.url)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "长沙南" in html and "Changsha South" in html
+    assert "Provincial capital" in html
+    assert 'data-fact="passengers">36500000' in html and "(2025)" in html
+    assert 'class="hsr-unit"' in html and 'data-unit-code="2F-A01"' in html  # the plan, inline
+    assert 'id="offer-unit-2F-A01"' in html
+    assert "100.00 m²" in html
+    assert "30 kW" in html
+    assert "Floor socket × 1" in html and "Water supply × 1" in html and "Drainage × 1" in html
+    assert "Coffee" in html
+    assert 'id="offer-unit-2F-A02"' not in html  # a planned unit is not offered
+    assert reverse("directory:station", args=("CSS",)) in html
+
+
+def test_a_merchant_gets_the_link_to_register_interest_others_do_not(client, page):
+    form = reverse("portal:demand_create")
+    anonymous = get(client, page.url).content.decode()
+    assert f"{form}?" not in anonymous
+    assert "to register your interest in a unit" in anonymous
+
+    client.force_login(factories.officer())
+    assert f"{form}?" not in get(client, page.url).content.decode()
+
+    client.force_login(merchant_user(MerchantFactory()))
+    html = get(client, page.url).content.decode()
+    assert f"{form}?station=CSS&amp;unit=2F-A01" in html
+
+
+def test_the_station_index_lists_stations_by_tier_with_their_pages(client, page):
+    StationFactory(code="MLE", name_zh="汨罗东", name_en="Miluo East", tier=Station.Tier.COUNTY)
+    html = get(client, "/stations/").content.decode()
+
+    assert html.index("Provincial capital") < html.index("长沙南") < html.index("County-level")
+    assert f'href="{page.url}"' in html
+    assert "汨罗东" in html  # no page yet: listed without a link
+
+
+def test_the_station_page_makes_the_same_queries_whatever_its_units(
+    client, page, css, django_assert_max_num_queries
+):
+    get(client, page.url)
+    with django_assert_max_num_queries(40) as few:
+        get(client, page.url)
+    concourse = css.levels.get()
+    more = [unit(concourse, f"2F-B{n:02d}", 40 + 6 * (n % 8), 25, 5) for n in range(8)]
+    release(*more)
+    for u in more[:4]:
+        services.utility_point_create(
+            actor=None,
+            level=concourse,
+            kind="lightbox_socket",
+            x=41 + 6 * (more.index(u) % 8),
+            y=26,
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = get(client, page.url).content.decode()
+    assert 'id="offer-unit-2F-B07"' in html
