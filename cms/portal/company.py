@@ -29,7 +29,7 @@ from cms.columns import category_list, category_name
 from cms.merchant_viewsets import money
 from cms.portal.forms_accounts import InvitationAcceptForm
 from cms.portal.forms_company import CompanyForm, DemandForm, InviteForm, WithdrawForm
-from stations.models import Station
+from stations.models import Station, Unit
 from tenders import accounts, matching, selectors, services
 from tenders.models import Demand, MemberInvitation
 
@@ -269,9 +269,36 @@ def demands(request, merchant):
     )
 
 
+def interest_initial(request) -> dict:
+    """What a link from a station page (``?station=CSS&unit=2F-A01``) fills in: the station,
+    the unit named in the location wish, its area, and its business type when it has one."""
+    code, unit_code = request.GET.get("station", ""), request.GET.get("unit", "")
+    station = Station.objects.filter(code=code).first() if code else None
+    if station is None:
+        return {}
+    initial = {"stations": [station.code]}
+    unit = (
+        Unit.objects.filter(station=station, code=unit_code, status=Unit.Status.AVAILABLE)
+        .prefetch_related("business_types")
+        .first()
+        if unit_code
+        else None
+    )
+    if unit is not None:
+        types = list(unit.business_types.all())
+        initial.update(
+            location_wish=_("Unit %(unit)s") % {"unit": unit.code},
+            area_min_m2=unit.area_m2,
+            area_max_m2=unit.area_m2,
+        )
+        if len(types) == 1 and not types[0].is_class:
+            initial["business_type"] = types[0].code
+    return initial
+
+
 @with_company
 def demand_create(request, merchant):
-    form = DemandForm(request.POST or None, merchant=merchant)
+    form = DemandForm(request.POST or None, merchant=merchant, initial=interest_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
             demand = services.demand_create(

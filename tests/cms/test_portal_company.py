@@ -248,6 +248,19 @@ def test_a_demand_is_recorded(client, member, merchant):
     assert demand.area_max_m2 == Decimal("80.00")
 
 
+def test_a_station_pages_link_fills_in_the_unit(client, member, concourse):
+    a01 = Unit.objects.get(code="A01")
+    space.unit_change_status(actor=None, unit=a01, status=Unit.Status.AVAILABLE)
+    response = client.get(reverse("portal:demand_create"), {"station": "CSS", "unit": "A01"})
+    initial = response.context["form"].initial
+    assert initial["stations"] == ["CSS"]
+    assert initial["location_wish"] == "Unit A01"
+    assert initial["area_min_m2"] == initial["area_max_m2"] == a01.area_m2
+    assert initial["business_type"] == "fast-food"
+    response = client.get(reverse("portal:demand_create"), {"station": "NOPE", "unit": "A01"})
+    assert "location_wish" not in response.context["form"].initial
+
+
 def test_a_bad_demand_is_refused_on_its_field_and_nothing_saved(client, member):
     response = client.post(reverse("portal:demand_create"), {**DEMAND, "area_max_m2": "20"})
     assert errors(response, "area_max_m2") == [
