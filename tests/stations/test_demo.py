@@ -256,25 +256,24 @@ def test_a_station_that_fails_midway_leaves_nothing_of_itself(monkeypatch):
 
 
 def test_command_runs_the_highest_app_demo_loader_there_is(monkeypatch):
-    """The highest app's demo loads the ones below it (leasing's tells the tenders' story)."""
+    """The highest app's demo loads the ones below it (the site's loads leasing's, which tells
+    the tenders' story)."""
     calls = []
-    for name in ("tenders.demo", "leasing.demo"):
+    for name in ("tenders.demo", "leasing.demo", "cms.demo"):
         module = types.ModuleType(name)
         module.load = lambda *, stdout, name=name: calls.append(name)
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setattr(demo, "load", lambda *, stdout: None)
 
     load_demo_command(extensions=load_demo.EXTENSIONS)
-    assert calls == ["leasing.demo"]
+    assert calls == ["cms.demo"]
 
-    monkeypatch.delitem(sys.modules, "leasing.demo")
+    missing = ("cms.demo", "leasing.demo")
     monkeypatch.setattr(
-        load_demo,
-        "_extension",
-        lambda name: sys.modules.get(name) if name != "leasing.demo" else None,
+        load_demo, "_extension", lambda name: None if name in missing else sys.modules.get(name)
     )
     load_demo_command(extensions=load_demo.EXTENSIONS)
-    assert calls == ["leasing.demo", "tenders.demo"]
+    assert calls == ["cms.demo", "tenders.demo"]
 
 
 def test_a_broken_higher_app_demo_is_not_mistaken_for_a_missing_one(monkeypatch):
