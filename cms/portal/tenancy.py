@@ -164,6 +164,7 @@ def instalment_rows(lease: Lease, today: dt.date) -> dict:
                 "amount": money(instalment.amount),
                 "paid_amount": money(instalment.paid_amount),
                 "state": state,
+                "period_last": instalment.period_end - dt.timedelta(days=1),
                 "days_late": (today - instalment.due_date).days if late else 0,
             }
         )
