@@ -466,3 +466,30 @@ def test_a_bid_of_the_company_in_another_round_answers_404(
     other = bidding_round(clock)
 
     assert signed_in.get(url("bid_receipt", other.pk, mine.pk)).status_code == 404
+
+
+# --- an address awaiting verification -----------------------------------------------------
+
+
+def test_an_unverified_address_may_not_bid(signed_in, round_obj, lots, admitted, user):
+    from tenders.models import PortalAccount
+
+    PortalAccount.objects.create(user=user, email_verified_at=None)
+    message = f"Verify your e-mail address first: follow the link we sent to {user.email}."
+
+    bid_response = signed_in.post(
+        url("bid_submit", round_obj.pk, lots[0].pk), {"annual_rent": "150000", "proposal": "P"}
+    )
+    assert message in text(bid_response)
+    assert not Bid.objects.exists()
+
+
+def test_an_unverified_address_may_not_apply(signed_in, round_obj, lots, user):
+    from tenders.models import PortalAccount
+
+    PortalAccount.objects.create(user=user, email_verified_at=None)
+
+    response = signed_in.post(url("tender_apply", round_obj.pk), {"lots": [lots[0].pk]})
+
+    assert "Verify your e-mail address first" in text(response)
+    assert not Application.objects.exists()
