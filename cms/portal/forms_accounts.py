@@ -156,8 +156,12 @@ class SignInForm(AuthenticationForm):
                 raise ValidationError(refusal, code="throttled")
         try:
             return super().clean()
-        except accounts.SignInThrottled as exc:  # the limit was reached meanwhile
-            raise ValidationError(str(exc), code="throttled") from None
+        except ValidationError:
+            # The failure that reaches the limit (or one refused meanwhile) says so at once.
+            refusal = accounts.sign_in_refusal(username) if username else None
+            if refusal:
+                raise ValidationError(refusal, code="throttled") from None
+            raise
 
 
 class NewPasswordForm(ServiceErrorsMixin, SetPasswordForm):
