@@ -26,7 +26,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
@@ -81,7 +81,7 @@ def sign_in_refusal(username: str) -> str | None:
     return _(
         "Too many failed sign-ins for this account: sign-in is refused until %(time)s. "
         "You may reset your password to sign in at once."
-    ) % {"time": formats.date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")}
+    ) % {"time": f"{timezone.localtime(retry_at):%Y-%m-%d %H:%M}"}
 
 
 @transaction.atomic

@@ -253,7 +253,10 @@ def test_the_101st_sign_in_is_refused_even_with_the_right_password(clock):
     assert SignInFailure.objects.filter(username="starbucks-hn").count() == 100
     assert authenticate(username="starbucks-hn", password=PASSWORD) is None
     message = accounts.sign_in_refusal("starbucks-hn")
-    assert message.startswith("Too many failed sign-ins for this account")
+    assert message == (
+        "Too many failed sign-ins for this account: sign-in is refused until 2026-05-04 11:00. "
+        "You may reset your password to sign in at once."
+    )
     # Another account is not held back.
     other = merchant_user(MerchantFactory(), username="other")
     assert authenticate(username="other", password="pass-1234-word") == other
