@@ -24,9 +24,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from cms.station_pages import level_svg
 from leasing.models import Lease
 from stations.models import BusinessCategory, Station, Unit
-from stations.plans import plan_data, render_level_svg, unit_dom_id
+from stations.plans import plan_data, unit_dom_id
 from tenders.models import Brand
 
 app_name = "directory"
@@ -209,9 +210,7 @@ def _level_plans(station: Station, outlets: list[Outlet], at: str) -> list:
             outlet = by_unit.get(row.code)
             labels[row.code] = (str(outlet.number),) if outlet else ()
         codes = {row.code for row in data.units}
-        svg = render_level_svg(
-            data.level, data=data, labels=labels, highlight=at if at in codes else None
-        )
+        svg = level_svg(data, labels=labels, highlight=at if at in codes else None)
         body, width_px = _passenger_svg(svg, level.pk)
         plans.append(
             {

@@ -8,11 +8,14 @@ A station's page makes a fixed number of queries per level, whatever the number 
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+import shapely
+from django.core.cache import cache
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
@@ -103,6 +106,46 @@ class LevelPlan:
     unit_count: int
 
 
+SVG_CACHE_SECONDS = 24 * 3600
+
+
+def level_svg(data, **options) -> str:
+    """stations.plans.render_level_svg, cached under a digest of everything the drawing is made
+    from (the level's data as loaded, the options, the language): laying out the labels takes
+    a good part of a second on a large level, and a plan changes far less often than it is
+    seen. A changed unit, zone or point changes the digest, so a stale drawing is never shown.
+    """
+    station, level = data.station, data.level
+    digest = hashlib.sha256()
+    for part in (
+        get_language(),
+        repr(sorted(options.items())),
+        level.pk,
+        level.name,
+        level.outline_wkt,
+        station.code,
+        station.name_zh,
+        station.name_en,
+        station.plan_rotation_deg,
+        repr(data.units),
+        repr(data.zones),
+        repr(data.points),
+        repr(data.underlay),
+    ):
+        digest.update(str(part).encode())
+        digest.update(b"\0")
+    for polygons in (data.unit_polygons, data.zone_polygons):
+        if len(polygons):
+            digest.update(b"".join(shapely.to_wkb(polygons).tolist()))
+        digest.update(b"\0")
+    key = f"cms:level-svg:{digest.hexdigest()}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = render_level_svg(level, data=data, **options)
+        cache.set(key, svg, SVG_CACHE_SECONDS)
+    return svg
+
+
 def _svg_inline(svg: str, level_pk: int) -> str:
     """The standalone drawing made fit to sit in a page: no XML declaration, and the one id
     not yet unique to its level (the legend) made so."""
@@ -185,7 +228,7 @@ def level_plans(station, request) -> list[LevelPlan]:
         plans.append(
             LevelPlan(
                 level=data.level,
-                svg=_svg_inline(render_level_svg(data.level, data=data), data.level.pk),
+                svg=_svg_inline(level_svg(data), data.level.pk),
                 offers=offers,
                 unit_count=len(data.units),
             )

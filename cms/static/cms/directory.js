@@ -29,7 +29,7 @@
     });
     if (status && words.length) {
       status.textContent = shown
-        ? status.dataset.templateSome.replace("%(shown)s", shown).replace("%(total)s", total)
+        ? status.dataset.templateSome.replace("{shown}", shown).replace("{total}", total)
         : status.dataset.templateNone;
     }
   }
