@@ -348,6 +348,9 @@ class RoundDetailView(RoundPageMixin, TemplateView):
             if application is not None and round.status in RESULT_STATUSES
             else None,
             deadline=when(round.bid_deadline),
+            publicity_ends=when(round.publicity_ends_at)
+            if round.status == Status.PUBLICITY and now < round.publicity_ends_at
+            else None,
         )
         return context
 

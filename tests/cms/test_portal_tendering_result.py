@@ -55,6 +55,7 @@ def test_a_bidder_reads_the_opening_record_with_its_bid_marked(client, opened):
     assert opened.bid_of("c").invalid_reason in page
     assert re.search(r'<tr class="pt-mine"> <td>Merchant B <span class="portal-badge">You', page)
     assert page.count('class="pt-mine"') == 1
+    assert opened.officer.username not in page and opened.inspector.username not in page
 
 
 def test_the_opening_record_is_404_before_the_opening_and_to_non_bidders(client, opened):
@@ -82,6 +83,9 @@ def test_the_result_shows_the_ranking_of_the_companys_lots(client, publicity):
     assert "Your bid ranks 2." in page
     assert page.index("Merchant A") < page.index("Merchant B")
     assert "Objections are taken until the publicity ends" in page
+    assert "Objections are taken until the publicity ends" in text(
+        client.get(url("tender", publicity.round.pk))
+    )
     assert (
         publicity.round.publicity_ends_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(
             "%Y-%m-%d %H:%M"
