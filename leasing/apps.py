@@ -5,9 +5,13 @@ class LeasingConfig(AppConfig):
     name = "leasing"
 
     def ready(self):
-        # The space cannot import the lease: its spread rule asks the leases through sources.
+        # The space cannot import the lease: its spread rule and its IMDF export ask the
+        # leases through sources.
+        from leasing.occupants import open_outlets
         from leasing.spread import award_outlets, lease_outlets
+        from stations.imdf import register_occupants
         from stations.spread import register_outlets
 
         register_outlets(lease_outlets)
         register_outlets(award_outlets)
+        register_occupants(open_outlets)

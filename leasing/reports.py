@@ -28,11 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from leasing.models import Lease, LeaseUnit
+from leasing.occupants import trading_brands
 from leasing.schedule import add_months
 from leasing.schedule import annual_rent as escalated_rent
 from stations.models import BusinessCategory, Station, Unit
 from stations.reports import CENT, LEASABLE_KINDS, TOTAL, register, report_stations, two_places
-from tenders.models import Application, Award, Bid, Brand, Demand, Lot
+from tenders.models import Application, Award, Bid, Demand, Lot
 
 ZERO = Decimal("0.00")
 # The statuses of a lease that is a contract in force or about to be: the rent roll and the
@@ -463,22 +464,13 @@ def coverage(*, stations=None) -> pd.DataFrame:
 
 
 def _brand_names(groups, merchant_names: dict[int, str]) -> dict[tuple[int, int | None], str]:
-    """The brand an outlet trades under, for each (merchant, business type): the merchant's
-    one brand; or, of several, the one brand registered for the type or its class; else the
-    merchant's name. One query for the brands (their types prefetched: two)."""
-    merchants = {merchant for merchant, _type in groups}
-    brands = defaultdict(list)
-    for brand in Brand.objects.filter(merchant__in=merchants).prefetch_related("business_types"):
-        brands[brand.merchant_id].append(brand)
-    parents = dict(BusinessCategory.objects.values_list("pk", "parent"))
-    names = {}
-    for merchant, business_type in groups:
-        own = brands.get(merchant, [])
-        if len(own) != 1:
-            wanted = {business_type, parents.get(business_type)} - {None}
-            own = [b for b in own if wanted & {t.pk for t in b.business_types.all()}]
-        names[merchant, business_type] = str(own[0]) if len(own) == 1 else merchant_names[merchant]
-    return names
+    """The name an outlet trades under, for each (merchant, business type): its brand (see
+    :func:`leasing.occupants.trading_brands`), else the merchant's name. Three queries."""
+    brands = trading_brands(groups)
+    return {
+        (merchant, business_type): str(brand) if brand else merchant_names[merchant]
+        for (merchant, business_type), brand in brands.items()
+    }
 
 
 @register("chains", gettext_lazy("Chain brands across the stations"))

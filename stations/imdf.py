@@ -15,8 +15,16 @@ The archive (a zip, every GeoJSON coordinate [lon, lat] in WGS84 with 10 decimal
 - ``section.geojson``: one section per Zone (no-build corridors ``walkway``, ``paidarea``);
 - ``amenity.geojson``: one amenity per toilet (``restroom``) and washbasin (``unspecified``)
   water/power interface, ``unit_ids`` naming the unit that contains it (empty if none);
-- ``opening.geojson``, ``occupant.geojson``, ``anchor.geojson``: empty until leases exist;
-  :func:`_occupants` and :func:`_anchors` are where a later issue adds them;
+- ``occupant.geojson`` and ``anchor.geojson``: the outlets trading in the station, which the
+  apps that know them give through :func:`register_occupants` (the space does not import the
+  lease; ``leasing.occupants`` gives the open leases). Each outlet is one occupant per unit
+  passengers visit (a shop, kiosk, counter, vending machine or ATM; a lease of storage or
+  a lightbox alone is anchored in those), named by its brand (zh-Hans and en), with the
+  IMDF occupant category of its business type (:data:`OCCUPANT_CATEGORY_BY_TYPE`, else its
+  class's), ``validity`` from the day it opened to the end of its lease (RFC 3339, the
+  site's time zone), phone and website when known, and ``correlation_id`` shared by the
+  occupants of one outlet; its anchor is the unit's display point and names the unit;
+- ``opening.geojson``: empty (the plans keep no doors);
 - ``hsr_utility.geojson``: our extension feature type ``hsr_utility`` (IMDF has no point
   feature for them): the other utility points — cabinets with ``capacity_kw``, floor and
   lightbox sockets, water supply, drainage — each with ``category`` (our kind), ``code``,
@@ -31,7 +39,8 @@ the object kind and our code or id, so exporting again gives the same ids.
 
 Import checks the whole archive before writing anything and raises :class:`ArchiveInvalid`
 listing every fault (file and feature id); then it creates the station through
-``stations.services`` in one transaction. Imported units start as planned (their status
+``stations.services`` in one transaction. Occupants and anchors are read and their references
+checked but not imported: outlets come from leases, not from a map. Imported units start as planned (their status
 belongs to the tender and lease history, not to the plan), and underlay images are not
 carried. Plan coordinates are rounded to 0.1 mm on import, which restores coordinates that
 were on that grid exactly.
@@ -39,6 +48,7 @@ were on that grid exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -47,7 +57,7 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -154,6 +164,103 @@ AMENITY_KINDS = {
 }
 
 
+# Business type (or class) code → IMDF 1.0 OCCUPANT-CATEGORY (checked against the spec's
+# occupant category list). A type not listed takes its class's category.
+OCCUPANT_CATEGORY_BY_TYPE = {
+    "catering": "restaurant",
+    "fast-food": "fastfood",
+    "chinese-fast-food": "fastfood",
+    "noodles": "noodles",
+    "coffee": "coffee",
+    "tea-drinks": "bubbletea",
+    "bakery": "bakedgoods",
+    "local-snacks": "restaurant",
+    "ice-cream": "icecream",
+    "retail": "shopping",
+    "convenience-store": "conveniencestore",
+    "bookstore": "books",
+    "local-specialty": "specialtyfood",
+    "supermarket": "supermarket",
+    "pharmacy": "pharmacy",
+    "brand-showcase": "shopping",
+    "digital-accessories": "cellphoneaccessories",
+    "travel-goods": "luggage",
+    "tobacco-liquor": "tobaccoshop",
+    "gifts-souvenirs": "souvenirs",
+    "vending": "vendingmachine",
+    "leisure": "recreation",
+    "vip-lounge": "transitlounge",
+    "massage-chairs": "massagetherapy",
+    "reading-bar": "cafe",
+    "game-arcade": "arcade",
+    "charging-station": "phonechargingstation",
+    "services": "localservices",
+    "luggage-storage": "luggagestorage",
+    "telecom-hall": "telecommunications",
+    "bank-atm": "atm",
+    "bank-branch": "bank",
+    "car-rental": "carrental",
+    "travel-agency": "travelagent",
+    "express-delivery": "courier",
+    "photo-print": "photography",
+    "hotel-booking": "travelservices",
+    "maternal-room": "localservices",
+}
+# An outlet of no known type or class: the most general category of trading premises.
+DEFAULT_OCCUPANT_CATEGORY = "shopping"
+# The units where passengers meet an outlet; its storage, office or lightbox is not where a
+# directory points them (unless the outlet has nothing else).
+PASSENGER_KINDS = (
+    Unit.Kind.SHOP,
+    Unit.Kind.KIOSK,
+    Unit.Kind.COUNTER,
+    Unit.Kind.VENDING,
+    Unit.Kind.ATM,
+)
+
+
+@dataclass(frozen=True)
+class Occupant:
+    """An outlet trading in the station, as a source gives it to the export.
+
+    ``key`` identifies it in the station for good (a lease's contract number): the feature
+    ids follow from it. ``unit_ids`` are our units' primary keys; ``start`` and ``end`` the
+    period it trades [start, end) — the day it opened and its lease's end date.
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    business_type: str | None
+    business_class: str | None
+    unit_ids: tuple[int, ...]
+    start: dt.date | None
+    end: dt.date | None
+    phone: str | None = None
+    website: str | None = None
+    extension: dict = field(default_factory=dict)  # "hsr:" properties
+
+
+# source(station) -> the station's occupants; registered by the apps that know them.
+OccupantSource = Callable[[Station], Iterable[Occupant]]
+_OCCUPANT_SOURCES: list[OccupantSource] = []
+
+
+def register_occupants(source: OccupantSource) -> OccupantSource:
+    """Add a source of occupants (called from an app's ``ready``); twice is a no-op."""
+    if source not in _OCCUPANT_SOURCES:
+        _OCCUPANT_SOURCES.append(source)
+    return source
+
+
+def occupant_category(business_type: str | None, business_class: str | None) -> str:
+    """The IMDF occupant category of a business type, else of its class."""
+    for code in (business_type, business_class):
+        if code in OCCUPANT_CATEGORY_BY_TYPE:
+            return OCCUPANT_CATEGORY_BY_TYPE[code]
+    return DEFAULT_OCCUPANT_CATEGORY
+
+
 # --- georeferencing -----------------------------------------------------------------------
 
 
@@ -252,14 +359,59 @@ def _unit_category(unit: Unit) -> str:
     return UNIT_CATEGORY_BY_KIND.get(unit.kind, "unspecified")
 
 
-def _occupants(station: Station, ids: dict) -> list[dict]:
-    """Occupant features (one per operating lease): none until leases exist."""
-    return []
+def _instant(day: dt.date | None) -> str | None:
+    """The start of ``day`` in the site's time zone, as RFC 3339 (IMDF's TEMPORALITY)."""
+    if day is None:
+        return None
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+    return start.isoformat()
 
 
-def _anchors(station: Station, ids: dict) -> list[dict]:
-    """Anchor features (where an occupant sits in its unit): none until leases exist."""
-    return []
+def _occupant_features(
+    station: Station, units: dict[int, Unit], unit_ids: dict[int, str], unit_points: dict
+) -> tuple[list[dict], list[dict]]:
+    """The occupant and anchor features of the outlets the registered sources give."""
+    code = station.code
+    occupants, anchors = [], []
+    outlets = sorted(
+        (o for source in _OCCUPANT_SOURCES for o in source(station)), key=lambda o: o.key
+    )
+    for outlet in outlets:
+        own = sorted((units[pk] for pk in outlet.unit_ids if pk in units), key=lambda u: u.code)
+        anchored = [u for u in own if u.kind in PASSENGER_KINDS] or own
+        correlation = feature_id(code, "outlet", outlet.key) if len(anchored) > 1 else None
+        for unit in anchored:
+            key = f"{outlet.key}/{unit.code}"
+            anchor_id = feature_id(code, "anchor", key)
+            anchors.append(
+                _feature(
+                    anchor_id,
+                    "anchor",
+                    unit_points[unit.pk],
+                    {"address_id": None, "unit_id": unit_ids[unit.pk]},
+                )
+            )
+            occupants.append(
+                _feature(
+                    feature_id(code, "occupant", key),
+                    "occupant",
+                    None,
+                    {
+                        "name": _label(outlet.name_zh, outlet.name_en),
+                        "category": occupant_category(outlet.business_type, outlet.business_class),
+                        "anchor_id": anchor_id,
+                        "hours": None,
+                        "phone": outlet.phone or None,
+                        "website": outlet.website or None,
+                        "validity": {"start": _instant(outlet.start), "end": _instant(outlet.end)}
+                        if outlet.start or outlet.end
+                        else None,
+                        "correlation_id": correlation,
+                        **{f"{EXT}{k}": v for k, v in outlet.extension.items()},
+                    },
+                )
+            )
+    return occupants, anchors
 
 
 def _dumps(value) -> bytes:
@@ -471,7 +623,12 @@ def export_station(station: Station) -> bytes:
                     },
                 )
             )
-    ids = {"level": level_ids, "unit": unit_ids, "address": address_id, "venue": venue_id}
+    occupant_features, anchor_features = _occupant_features(
+        station,
+        {u.pk: u for u in units},
+        unit_ids,
+        {u.pk: point for u, point in zip(units, unit_points_geo, strict=True)},
+    )
     files = {
         MANIFEST: {
             "version": IMDF_VERSION,
@@ -487,8 +644,8 @@ def export_station(station: Station) -> bytes:
         "section.geojson": _collection(section_features),
         "opening.geojson": _collection([]),
         "amenity.geojson": _collection(amenity_features),
-        "occupant.geojson": _collection(_occupants(station, ids)),
-        "anchor.geojson": _collection(_anchors(station, ids)),
+        "occupant.geojson": _collection(occupant_features),
+        "anchor.geojson": _collection(anchor_features),
         f"{UTILITY_FEATURE_TYPE}.geojson": _collection(utility_features),
     }
     buffer = io.BytesIO()
