@@ -100,7 +100,6 @@ def _stations_by_round(round_ids) -> dict[int, list[str]]:
         Lot.objects.filter(round__in=round_ids)
         .order_by("round", "station__code")
         .values_list("round", "station__name_zh", "station__name_en")
-        .distinct()
     ):
         name = name_zh if chinese else name_en
         if name not in names.setdefault(round_id, []):
