@@ -4,6 +4,8 @@ parse; the leasing services judge, and their refusals come back on the fields th
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.lease_forms import DocumentsField, MonthField
@@ -16,8 +18,14 @@ class DesignForm(forms.Form):
     )
     documents = DocumentsField(
         label=_("Design documents"),
-        help_text=_("%(types)s, judged by their content; each kept with its SHA-256.")
-        % {"types": ", ".join(DOCUMENT_TYPES)},
+        # Formatted when shown: a lazy string formatted here would keep the import's language.
+        help_text=lazy(
+            lambda: (
+                gettext("%(types)s, judged by their content; each kept with its SHA-256.")
+                % {"types": ", ".join(DOCUMENT_TYPES)}
+            ),
+            str,
+        )(),
     )
 
     def clean_documents(self):

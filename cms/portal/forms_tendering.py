@@ -8,6 +8,8 @@ the service's own words; only the shape of the input â€” a list of lots, files â
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms.columns import category_name
@@ -69,8 +71,14 @@ class BidForm(forms.Form):
     )
     documents = DocumentsField(
         label=_("Documents"),
-        help_text=_("%(types)s, judged by their content; sealed with the bid.")
-        % {"types": ", ".join(DOCUMENT_TYPES)},
+        # Formatted when shown: a lazy string formatted here would keep the import's language.
+        help_text=lazy(
+            lambda: (
+                gettext("%(types)s, judged by their content; sealed with the bid.")
+                % {"types": ", ".join(DOCUMENT_TYPES)}
+            ),
+            str,
+        )(),
     )
 
     def clean_annual_rent(self):

@@ -309,9 +309,13 @@ class TurnoverView(LeasePageMixin, FormPage):
     form_class = forms_tenancy.TurnoverForm
 
     def get_form(self, data=None, files=None):
-        today = timezone.localdate()
-        last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-        return self.form_class(data=data, initial={"month": last_month})
+        # Last month, the usual one to report; this month once last month is reported.
+        this_month = timezone.localdate().replace(day=1)
+        last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+        reported = self.lease.turnover.filter(month=last_month).exists()
+        return self.form_class(
+            data=data, initial={"month": this_month if reported else last_month}
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -205,6 +205,8 @@ def test_the_tenant_uploads_the_design(signed_in, fitting_out, user):
     lease_page = text(signed_in.get(url("lease", fitting_out.pk)))
     assert "Upload the design" in lease_page
     assert "Due 2026-05-11" in lease_page
+    form = text(signed_in.get(url("lease_design", fitting_out.pk, design(fitting_out).pk)))
+    assert "PDF, PNG, JPEG, DWG, DXF, judged by their content; each kept with its SHA-256." in form
 
     response = signed_in.post(
         url("lease_design", fitting_out.pk, design(fitting_out).pk),
@@ -335,6 +337,8 @@ def test_a_bad_turnover_report_shows_the_message_and_saves_nothing(
 
 def test_a_month_is_reported_once(signed_in, open_lease, user):
     services.turnover_report(actor=user, lease=open_lease, month=dt.date(2026, 4, 1), amount="1")
+    form = signed_in.get(url("lease_turnover", open_lease.pk))
+    assert 'value="2026-05"' in form.content.decode()
 
     response = signed_in.post(
         url("lease_turnover", open_lease.pk), {"month": "2026-04", "amount": "2"}

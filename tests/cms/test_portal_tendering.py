@@ -273,6 +273,7 @@ def test_a_lot_of_another_round_is_not_a_choice(signed_in, round_obj, clock):
 def test_a_sealed_bid_gives_a_receipt_without_the_amount(signed_in, round_obj, lots, admitted):
     form = signed_in.get(url("bid_submit", round_obj.pk, lots[0].pk))
     assert "Submit a sealed bid" in text(form)
+    assert "PDF, PNG, JPEG, DWG, DXF, judged by their content; sealed with the bid." in text(form)
 
     response = signed_in.post(
         url("bid_submit", round_obj.pk, lots[0].pk),
