@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                                 "wagtail.documents.blocks.DocumentChooserBlock",
                                 (),
                                 {
-                                    "help_text": "An MP4, WebM or Ogg video uploaded as a document.",
+                                    "help_text": "An MP4 or WebM video uploaded as a document.",
                                     "label": "Video file",
                                 },
                             ),
