@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -306,8 +307,14 @@ class MilestoneDoneForm(forms.Form):
     done_on = _date(_("Done on"))
     documents = DocumentsField(
         label=_("Documents"),
-        help_text=_("%(types)s, judged by their content; each kept with its SHA-256.")
-        % {"types": ", ".join(DOCUMENT_TYPES)},
+        # Formatted lazily: at import the language is not the page's yet.
+        help_text=lazy(
+            lambda: (
+                gettext("%(types)s, judged by their content; each kept with its SHA-256.")
+                % {"types": ", ".join(DOCUMENT_TYPES)}
+            ),
+            str,
+        )(),
     )
 
 
