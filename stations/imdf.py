@@ -39,11 +39,11 @@ the object kind and our code or id, so exporting again gives the same ids.
 
 Import checks the whole archive before writing anything and raises :class:`ArchiveInvalid`
 listing every fault (file and feature id); then it creates the station through
-``stations.services`` in one transaction. Occupants and anchors are read and their references
-checked but not imported: outlets come from leases, not from a map. Imported units start as planned (their status
-belongs to the tender and lease history, not to the plan), and underlay images are not
-carried. Plan coordinates are rounded to 0.1 mm on import, which restores coordinates that
-were on that grid exactly.
+``stations.services`` in one transaction. Occupants and anchors are read and their
+references checked but not imported: outlets come from leases, not from a map. Imported
+units start as planned (their status belongs to the tender and lease history, not to the
+plan), and underlay images are not carried. Plan coordinates are rounded to 0.1 mm on
+import, which restores coordinates that were on that grid exactly.
 """
 
 from __future__ import annotations
