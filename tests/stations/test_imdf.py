@@ -661,7 +661,10 @@ def test_export_command_writes_the_archive_and_reports_counts(station, tmp_path)
     out = io.StringIO()
     call_command("export_imdf", "T30", str(target), stdout=out)
     assert zipfile.is_zipfile(target)
-    assert "2 levels, 6 units, 2 zones, 2 amenities, 5 other utility points" in out.getvalue()
+    assert (
+        "2 levels, 6 units, 2 zones, 2 amenities, 5 other utility points; occupants (open outlets): 0"
+        in out.getvalue()
+    )
 
 
 def test_export_command_with_an_unknown_code_fails(db, tmp_path):

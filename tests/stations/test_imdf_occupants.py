@@ -6,11 +6,13 @@ in tests/leasing/test_occupants.py.
 """
 
 import datetime as dt
+import io
 import re
 import uuid
 
 import pytest
 import shapely
+from django.core.management import call_command
 
 from stations import catalogue, imdf
 from stations.models import Unit
@@ -263,3 +265,12 @@ def test_an_occupant_with_a_geometry_is_refused(station, outlets):
     }
     refused(rewrite(archive, occupant__geojson=files["occupant.geojson"]),
             expect="geometry must be null")  # fmt: skip
+
+
+def test_the_export_command_counts_the_occupants_it_wrote(station, outlets, tmp_path):
+    outlets.append(outlet("HT-1", ["A101"]))
+    out = io.StringIO()
+
+    call_command("export_imdf", station.code, str(tmp_path / "s.zip"), stdout=out)
+
+    assert "occupants (open outlets): 1." in out.getvalue()

@@ -1,5 +1,8 @@
 """``manage.py export_imdf CODE PATH.zip``: write a station as an IMDF 1.0 archive."""
 
+import io
+import json
+import zipfile
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -38,6 +41,8 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Cannot write %(path)s: %(error)s") % {"path": target, "error": exc.strerror}
             ) from exc
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # counted as written
+            occupants = len(json.loads(archive.read("occupant.geojson"))["features"])
         points = UtilityPoint.objects.filter(level__station=station)
         amenities = points.filter(kind__in=list(imdf.AMENITY_KINDS)).count()
         self.stdout.write(
@@ -45,7 +50,7 @@ class Command(BaseCommand):
                 _(
                     "Wrote %(path)s (%(size)d bytes): station %(code)s, %(levels)d levels, "
                     "%(units)d units, %(zones)d zones, %(amenities)d amenities, "
-                    "%(points)d other utility points."
+                    "%(points)d other utility points; occupants (open outlets): %(occupants)d."
                 )
                 % {
                     "path": target,
@@ -56,6 +61,7 @@ class Command(BaseCommand):
                     "zones": Zone.objects.filter(level__station=station).count(),
                     "amenities": amenities,
                     "points": points.count() - amenities,
+                    "occupants": occupants,
                 }
             )
         )
