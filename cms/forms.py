@@ -7,7 +7,8 @@ and the level/station choices are narrowed to what the user may change.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -243,3 +244,23 @@ class UnitImportForm(forms.Form):
 class UnitStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Unit.Status.choices)
     reason = forms.CharField(required=False, max_length=500)
+
+
+def refusal_messages(refusal) -> list[str]:
+    """The words of a service's refusal (ValidationError or PermissionDenied)."""
+    if isinstance(refusal, ValidationError):
+        return [str(m) for m in refusal.messages]
+    return [str(refusal) or gettext("You may not do this.")]
+
+
+def submit_to_service(form, call):
+    """``call()`` (which calls a service) in a transaction; its result, or None when the
+    service refused — the refusal then stands on ``form``, on the field it names."""
+    try:
+        with transaction.atomic():
+            return call()
+    except ValidationError as refusal:
+        apply_service_errors(form, refusal, geometry_field=None)
+    except PermissionDenied as refusal:
+        form.add_error(None, refusal_messages(refusal))
+    return None

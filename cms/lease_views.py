@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.contrib import messages as django_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
@@ -36,7 +35,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from cms import lease_forms
 from cms.admin_views import inline_svg
 from cms.columns import category_name
-from cms.forms import apply_service_errors
+from cms.forms import apply_service_errors, refusal_messages, submit_to_service
 from cms.lease_policies import (
     manages_leases,
     may_keep_milestones,
@@ -68,13 +67,6 @@ PER_PAGE = 50
 def detail_url(lease: Lease, anchor: str = "") -> str:
     url = reverse("leases:detail", args=(lease.pk,))
     return f"{url}#{anchor}" if anchor else url
-
-
-def refusal_messages(refusal) -> list[str]:
-    """The words of a service's refusal (ValidationError or PermissionDenied)."""
-    if isinstance(refusal, ValidationError):
-        return [str(m) for m in refusal.messages]
-    return [str(refusal) or _("You may not do this.")]
 
 
 def term_months(lease: Lease) -> str:
@@ -174,15 +166,8 @@ class FormPage(TemplateView):
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                with transaction.atomic():
-                    response = self.form_valid(form)
-            except (ValidationError, PermissionDenied) as refusal:
-                if isinstance(refusal, ValidationError):
-                    apply_service_errors(form, refusal, geometry_field=None)
-                else:
-                    form.add_error(None, refusal_messages(refusal))
-            else:
+            response = submit_to_service(form, lambda: self.form_valid(form))
+            if response is not None:
                 return response
         messages.error(request, _("Nothing was saved: see the messages below."))
         return self.render_to_response(self.get_context_data(form=form))

@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.contrib import messages as django_messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -34,7 +33,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
 from cms import round_forms
 from cms.columns import category_name
-from cms.forms import apply_service_errors
+from cms.forms import apply_service_errors, refusal_messages, submit_to_service
 from cms.round_policies import may_confirm_opening, runs_rounds, sees_internals
 from stations.models import Station
 from tenders import result as outcome
@@ -64,13 +63,6 @@ ROUND_ICON = "doc-full-inverse"
 def detail_url(round: TenderRound, anchor: str = "") -> str:
     url = reverse("tender-rounds:detail", args=(round.pk,))
     return f"{url}#{anchor}" if anchor else url
-
-
-def refusal_messages(refusal) -> list[str]:
-    """The words of a service's refusal (ValidationError or PermissionDenied)."""
-    if isinstance(refusal, ValidationError):
-        return [str(m) for m in refusal.messages]
-    return [str(refusal) or _("You may not do this.")]
 
 
 # --- the page frame -----------------------------------------------------------------------
@@ -549,15 +541,8 @@ class RoundFormPage(RoundPageMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                with transaction.atomic():
-                    response = self.form_valid(form)
-            except (ValidationError, PermissionDenied) as refusal:
-                if isinstance(refusal, ValidationError):
-                    apply_service_errors(form, refusal, geometry_field=None)
-                else:
-                    form.add_error(None, refusal_messages(refusal))
-            else:
+            response = submit_to_service(form, lambda: self.form_valid(form))
+            if response is not None:
                 return response
         messages.error(request, _("Nothing was saved: see the messages below."))
         return self.render_to_response(self.get_context_data(form=form), status=200)
