@@ -15,10 +15,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_safe
 from cms.station_pages import level_svg
 from leasing.models import Lease
 from leasing.occupants import trading_brands
+from leasing.operation import marketing_events_on
 from stations.models import BusinessCategory, Station, Unit
 from stations.plans import plan_data, unit_dom_id
 
@@ -209,6 +211,20 @@ def _level_plans(station: Station, outlets: list[Outlet], at: str) -> list:
     return plans
 
 
+def _campaigns(station: Station) -> list[dict]:
+    """The station's and the network's marketing events running today, each with this
+    station's outlets taking part (leasing.operation keeps them; two queries)."""
+    today = timezone.localdate()
+    events = marketing_events_on(today).filter(starts_on__lte=today)
+    return [
+        {
+            "event": event,
+            "outlets": [o for o in event.outlets.all() if o.station_id == station.pk],
+        }
+        for event in events.filter(Q(station=None) | Q(station=station))
+    ]
+
+
 @require_safe
 def station_directory(request, code: str):
     station = _station(code)
@@ -255,6 +271,7 @@ def station_directory(request, code: str):
         ],
         "plans": _level_plans(station, outlets, at),
         "dimmed": dimmed if filtered else [],
+        "campaigns": _campaigns(station),
     }
     return render(request, "cms/directory/station.html", context)
 

@@ -145,3 +145,31 @@ def test_the_plan_writes_the_labels_it_is_given(concourse):
     assert 'data-unit-code="2F-A01"' in labels and ">7</tspan>" in labels
     assert 'data-unit-code="2F-A02"' not in labels
     assert "2F-A01" in render_level_svg(concourse).split('class="hsr-plan-labels"', 1)[1]
+
+
+def test_the_campaigns_running_today_show_with_the_shops_taking_part(client, outlets, station):
+    from django.utils import timezone
+
+    from leasing import operation
+    from tests.leasing.factories import lease_officer
+
+    today = timezone.localdate()
+    officer = lease_officer()
+    here = operation.marketing_event_create(
+        actor=officer, title="Summer drinks", starts_on=today, ends_on=today, station=station
+    )
+    operation.marketing_event_add_outlets(actor=officer, event=here, outlets=[outlets[0]])
+    operation.marketing_event_create(
+        actor=officer, title="Network reading month", starts_on=today, ends_on=today
+    )
+    elsewhere = StationFactory(code="YYE")
+    operation.marketing_event_create(
+        actor=officer, title="Yueyang only", starts_on=today, ends_on=today, station=elsewhere
+    )
+
+    page = get(client).content.decode()
+
+    assert "Campaigns now" in page
+    assert "Summer drinks" in page and "1 shop here takes part" in page
+    assert "Network reading month" in page
+    assert "Yueyang only" not in page
