@@ -10,8 +10,12 @@
     var deadline = Date.parse(box.dataset.countdown);
     var left = box.querySelector(".site-countdown__left");
     if (!left || isNaN(deadline)) { return; }
+    // The time left is counted on the server's clock (it decides the deadline), not on the
+    // visitor's, which may be wrong: the page gives the server's time, and the offset is kept.
+    var serverNow = Date.parse(box.dataset.now);
+    var skew = isNaN(serverNow) ? 0 : serverNow - Date.now();
     function tick() {
-      var ms = deadline - Date.now();
+      var ms = deadline - (Date.now() + skew);
       if (ms <= 0) {
         left.textContent = box.dataset.passed;
         box.classList.add("is-passed");
