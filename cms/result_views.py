@@ -72,6 +72,7 @@ def report_view(result: Result) -> dict:
                     "annual_rent": money(_decimal(row.get("annual_rent"))),
                     "points": [
                         {
+                            "criterion": c["name"],  # labels the cell where a table stacks
                             "points": _decimal(points.get(c["id"])),
                             "input": inputs.get(c["id"]),
                             "objective": c["objective"],
