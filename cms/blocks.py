@@ -12,7 +12,8 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock
 
 # What a <video> element plays in every current browser, by file extension.
-VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg"}
+# Only these may be uploaded as documents (WAGTAILDOCS_EXTENSIONS), and their content is checked.
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
 
 
 def video_type(document) -> str | None:
@@ -60,7 +61,7 @@ class VideoBlock(blocks.StructBlock):
     """A video file uploaded to the site as a document, played by the browser's own player."""
 
     video = DocumentChooserBlock(
-        label=_("Video file"), help_text=_("An MP4, WebM or Ogg video uploaded as a document.")
+        label=_("Video file"), help_text=_("An MP4 or WebM video uploaded as a document.")
     )
     poster = ImageBlock(label=_("Poster image"), required=False)
     caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=255)
@@ -77,7 +78,7 @@ class VideoBlock(blocks.StructBlock):
                 block_errors={
                     "video": ValidationError(
                         _(
-                            "This document is not a video the site can play: upload an MP4, WebM or Ogg file."
+                            "This document is not a video the site can play: upload an MP4 or WebM file."
                         )
                     )
                 }

@@ -12,24 +12,19 @@ way it is asked for), so that an outlet opens in one way only.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 import audit
 from leasing.models import Lease, Milestone, MilestoneDocument
 from leasing.permissions import can_manage_leases, ensure_can_manage_leases
 from stations import roles
+from stations.uploads import DRAWING_KINDS, CheckedFile, check_files
 from tenders.permissions import is_member_of
 
 Kind = Milestone.Kind
@@ -54,9 +49,7 @@ PLANNING = frozenset({Status.SIGNED, Status.FITTING_OUT})
 
 # Documents: a design, a briefing record, an acceptance certificate, a photograph.
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-DOCUMENT_TYPES = ("PDF", "PNG", "JPEG", "DWG", "DXF")
-_DWG = re.compile(rb"^AC10[0-9]{2}")
-_DXF_BINARY = b"AutoCAD Binary DXF\r\n\x1a\x00"
+DOCUMENT_TYPES = DRAWING_KINDS
 
 
 def _snapshot(milestone: Milestone) -> dict:
@@ -256,133 +249,20 @@ def milestone_reschedule(*, actor, milestone: Milestone, due_on: dt.date, reason
 # --- documents ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckedDocument:
-    name: str
-    content: bytes
-    kind: str
-    sha256: str
-
-    @property
-    def extension(self) -> str:
-        return {"JPEG": ".jpg"}.get(self.kind, f".{self.kind.lower()}")
-
-
 def max_document_bytes() -> int:
     return int(getattr(settings, "MILESTONE_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES))
 
 
-def _is_ascii_dxf(head: bytes) -> bool:
-    """An ASCII DXF opens with group code 0 and SECTION (after any 999 comments)."""
-    try:
-        lines = head.decode("ascii").lstrip("\ufeff").splitlines()
-    except UnicodeDecodeError:
-        text = head.decode("latin-1")
-        lines = text.splitlines()
-    pairs = [line.strip() for line in lines[:40]]
-    i = 0
-    while i + 1 < len(pairs) and pairs[i] == "999":
-        i += 2
-    return i + 1 < len(pairs) and pairs[i] == "0" and pairs[i + 1] == "SECTION"
+def check_documents(uploads: Iterable) -> list[CheckedFile]:
+    """Read and check each upload (stations.uploads.check_files): a PDF, PNG, JPEG, DWG or DXF
+    by its content, within the size and pixel limits, not the same file twice. Every refusal
+    names the file; all faults are reported together, on ``documents``."""
+    return check_files(
+        uploads, kinds=DOCUMENT_TYPES, max_bytes=max_document_bytes(), field="documents"
+    )
 
 
-def document_type(content: bytes) -> str | None:
-    """PDF, PNG, JPEG, DWG or DXF, judged by the content (the file's name is not trusted)."""
-    if content.startswith(b"%PDF-"):
-        return "PDF"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if _DWG.match(content):
-        return "DWG"
-    if content.startswith(_DXF_BINARY) or _is_ascii_dxf(content[:2048]):
-        return "DXF"
-    return None
-
-
-def _read(upload) -> bytes:
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    content = b"".join(upload.chunks()) if hasattr(upload, "chunks") else upload.read()
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    return bytes(content)
-
-
-def _upload_name(upload, n: int) -> str:
-    name = os.path.basename(str(getattr(upload, "name", "") or ""))
-    return name or _("document %(n)s") % {"n": n}
-
-
-def check_documents(uploads: Iterable) -> list[CheckedDocument]:
-    """Read and check each upload: not empty, within the size limit, a PDF, PNG, JPEG, DWG or
-    DXF by its content (an image must also decode), and not the same file twice. Every
-    refusal names the file; all faults are reported together."""
-    limit = max_document_bytes()
-    checked, errors, seen = [], [], {}
-    for n, upload in enumerate(uploads, start=1):
-        name = _upload_name(upload, n)
-        size = getattr(upload, "size", None)
-        if size is not None and size > limit:
-            errors.append(
-                _("“%(name)s” is %(size)s; the limit is %(limit)s.")
-                % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
-            )
-            continue
-        content = _read(upload)
-        if not content:
-            errors.append(_("“%(name)s” is empty.") % {"name": name})
-            continue
-        if len(content) > limit:
-            errors.append(
-                _("“%(name)s” is %(size)s; the limit is %(limit)s.")
-                % {
-                    "name": name,
-                    "size": filesizeformat(len(content)),
-                    "limit": filesizeformat(limit),
-                }
-            )
-            continue
-        kind = document_type(content)
-        if kind is None:
-            errors.append(
-                _("“%(name)s” is not a %(types)s file (judged by its content).")
-                % {"name": name, "types": ", ".join(DOCUMENT_TYPES)}
-            )
-            continue
-        if kind in ("PNG", "JPEG") and not _decodes(content, kind):
-            errors.append(
-                _("“%(name)s” is a truncated or corrupt %(type)s image.")
-                % {"name": name, "type": kind}
-            )
-            continue
-        digest = hashlib.sha256(content).hexdigest()
-        if digest in seen:
-            errors.append(
-                _("“%(name)s” is the same file as “%(other)s”.")
-                % {"name": name, "other": seen[digest]}
-            )
-            continue
-        seen[digest] = name
-        checked.append(CheckedDocument(name=name, content=content, kind=kind, sha256=digest))
-    if errors:
-        raise ValidationError({"documents": errors})
-    return checked
-
-
-def _decodes(content: bytes, kind: str) -> bool:
-    from io import BytesIO
-
-    try:
-        with Image.open(BytesIO(content), formats=[kind]) as image:
-            image.load()
-    except Exception:  # decoders raise many kinds; all mean "corrupt"
-        return False
-    return True
-
-
-def _store_documents(actor, milestone: Milestone, documents: list[CheckedDocument]) -> None:
+def _store_documents(actor, milestone: Milestone, documents: list[CheckedFile]) -> None:
     from django.core.files.base import ContentFile
 
     stored: list[MilestoneDocument] = []

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+from stations.uploads import DRAWING_KINDS, check_files
 from tenders.accounts import ensure_email_verified
 from tenders.models import Application, Bid, BidDocument, Lot, Merchant, OpenedBid, TenderRound
 from tenders.permissions import is_member_of
@@ -33,6 +35,9 @@ from tenders.sealing import seal, unwrap_round_key
 
 Status = TenderRound.Status
 BIDDING_STATUSES = frozenset({Status.PUBLISHED, Status.APPLICATIONS_CLOSED})
+# A bid's documents: its plans and drawings, scans and photographs.
+DOCUMENT_KINDS = DRAWING_KINDS
+DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 OPENED_STATUSES = frozenset({Status.OPENED, Status.SCORED, Status.PUBLICITY, Status.AWARDED})
 
 
@@ -81,24 +86,17 @@ def _amount(value) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
+def max_document_bytes() -> int:
+    return int(getattr(settings, "BID_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES))
+
+
 def _documents(documents: Iterable) -> list[tuple[str, bytes]]:
-    """(name, content) pairs from uploaded files or (name, bytes) pairs."""
-    result = []
-    for item in documents or ():
-        if isinstance(item, (tuple, list)):
-            name, content = item
-        else:
-            name = getattr(item, "name", "") or ""
-            if hasattr(item, "seek"):
-                item.seek(0)
-            content = item.read()
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        name = str(name).rsplit("/", 1)[-1].strip()
-        if not name or not content:
-            raise ValidationError({"documents": _("Each document needs a name and content.")})
-        result.append((name[:255], bytes(content)))
-    return result
+    """(name, content) of each uploaded file or (name, bytes) pair, checked by its content
+    (stations.uploads.check_files): a PDF, PNG, JPEG, DWG or DXF within the limits."""
+    checked = check_files(
+        documents, kinds=DOCUMENT_KINDS, max_bytes=max_document_bytes(), field="documents"
+    )
+    return [(document.name, document.content) for document in checked]
 
 
 def _locked_round(round: TenderRound) -> TenderRound:

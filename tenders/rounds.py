@@ -7,12 +7,12 @@ server's (``timezone.now()``), never the client's.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -23,6 +23,7 @@ import audit
 from stations.models import BusinessCategory, Unit
 from stations.spread import spread_faults
 from stations.transitions import ensure_transition
+from stations.uploads import check_files
 from tenders import notices
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
 from tenders.permissions import is_tender_officer
@@ -48,6 +49,10 @@ SCHEDULE_OPEN_STATUSES = frozenset(
     {Status.DRAFT, Status.PUBLISHED, Status.APPLICATIONS_CLOSED, Status.BIDDING_CLOSED}
 )
 # Documents may be amended until bidding closes: bidders must have them before they bid.
+# The round's documents, published for every merchant to download: printable and office files,
+# and an archive for a tender book with its drawings (never a page a browser would run).
+DOCUMENT_KINDS = ("PDF", "DOCX", "XLSX", "ZIP")
+DEFAULT_MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 DOCUMENT_OPEN_STATUSES = frozenset({Status.DRAFT, Status.PUBLISHED, Status.APPLICATIONS_CLOSED})
 # Rounds whose open lots still hold their units.
 LIVE_EXCLUDED_STATUSES = (Status.FAILED, Status.CANCELLED)
@@ -701,16 +706,8 @@ def criterion_set(*, actor, round: TenderRound, criteria: list[dict]) -> list[Cr
 # --- documents ----------------------------------------------------------------------------
 
 
-def _sha256(file) -> str:
-    digest = hashlib.sha256()
-    if hasattr(file, "seek"):
-        file.seek(0)
-    chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
-    for chunk in chunks:
-        digest.update(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
-    if hasattr(file, "seek"):
-        file.seek(0)
-    return digest.hexdigest()
+def max_document_bytes() -> int:
+    return int(getattr(settings, "ROUND_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES))
 
 
 @transaction.atomic
@@ -720,7 +717,9 @@ def document_publish(
     """Store a new version of one of the round's documents with its SHA-256.
 
     Earlier versions stay as they were. Once the round is published, a new version is an
-    amendment and must say what changed; after bidding has closed documents are fixed.
+    amendment and must say what changed; after bidding has closed documents are fixed. The
+    file must be a PDF, DOCX, XLSX or ZIP by its content (stations.uploads.check_files), and is
+    stored under the extension of what it is, whatever its name says.
     """
     round = _locked(round)
     ensure_runs_rounds(actor)
@@ -740,9 +739,11 @@ def document_publish(
         )
     if file is None:
         raise ValidationError({"file": _("Choose a file to upload.")})
-    sha256 = _sha256(file)
+    (checked,) = check_files(
+        [file], kinds=DOCUMENT_KINDS, max_bytes=max_document_bytes(), field="file"
+    )
+    sha256 = checked.sha256
     version = (round.documents.filter(kind=kind).aggregate(n=Max("version"))["n"] or 0) + 1
-    extension = os.path.splitext(getattr(file, "name", "") or "")[1].lower()
     document = RoundDocument(
         round=round,
         kind=kind,
@@ -752,7 +753,11 @@ def document_publish(
         uploaded_at=timezone.now(),
         uploaded_by=actor,
     )
-    document.file.save(f"{round.code}-{kind}-v{version}{extension}", file, save=False)
+    document.file.save(
+        checked.stored_name(f"{round.code}-{kind}-v{version}"),
+        ContentFile(checked.content),
+        save=False,
+    )
     document.full_clean(validate_constraints=False)
     document.save()
     audit.record(

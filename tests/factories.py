@@ -44,3 +44,8 @@ def station_officer(station, role=roles.LEASING_OFFICER, **kwargs) -> User:
 
 def inspector(**kwargs) -> User:
     return UserFactory(roles=[roles.DISCIPLINE_INSPECTOR], **kwargs)
+
+
+def pdf(text: str = "") -> bytes:
+    """A small PDF (by its content, as stations.uploads judges files) carrying ``text``."""
+    return b"%PDF-1.7\n% " + text.encode() + b"\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

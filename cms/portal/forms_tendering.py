@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.columns import category_name
 from cms.lease_forms import DocumentsField
-from leasing.fitout import DOCUMENT_TYPES
+from tenders.bids import DOCUMENT_KINDS as DOCUMENT_TYPES
 from tenders.models import Lot
 
 # Bid documents: at most this many per bid (each is also checked for size and type).

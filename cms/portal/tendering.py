@@ -34,7 +34,6 @@ from cms.columns import category_name
 from cms.forms import apply_service_errors
 from cms.portal import forms_tendering
 from cms.round_views import THRESHOLD_LABELS, money, opening_record_view
-from leasing.fitout import check_documents
 from tenders import result as outcome
 from tenders.applications import application_checks, application_submit
 from tenders.bids import BIDDING_STATUSES, bid_submit, bid_withdraw
@@ -500,14 +499,13 @@ class BidView(LotPageMixin, FormPage):
         return context
 
     def act(self, form):
-        documents = check_documents(form.cleaned_data["documents"])
         receipt = bid_submit(
             actor=self.request.user,
             round=self.round,
             lot=self.lot,
             annual_rent=form.cleaned_data["annual_rent"],
             proposal=form.cleaned_data["proposal"],
-            documents=[(document.name, document.content) for document in documents],
+            documents=form.cleaned_data["documents"],
             merchant=self.merchant,
         )
         bid = Bid.objects.get(receipt_number=receipt.receipt_number)

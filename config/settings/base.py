@@ -147,6 +147,14 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhos
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # mp4 and webm: videos for the investment handbook (cms.blocks.VideoBlock)
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "txt", "webm", "xlsx", "zip"]
+# Every upload is judged by its content (stations.uploads, cms.uploads): a document must be what
+# its extension says; an image's pixels are counted from its header before it is decoded.
+UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", 40_000_000))
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.uploads.CheckedDocumentForm"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024  # a handbook video
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = UPLOAD_MAX_PIXELS
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 

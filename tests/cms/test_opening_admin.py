@@ -15,6 +15,7 @@ from tenders.models import Bid, OpeningConfirmation, TenderRound
 from tests.cms.conftest import speak_english
 from tests.cms.round_fixtures import *  # noqa: F403 - the fixtures
 from tests.cms.round_fixtures import messages_of, money, url
+from tests.factories import pdf
 from tests.tenders.bid_factories import BIDDING, DEADLINE, applicant, bid, bidding_round
 from tests.tenders.factories import MerchantFactory, merchant_user
 
@@ -49,7 +50,7 @@ def sealed(clock):
     clock.move_to(BIDDING)
     bid(alpha_user, round_obj, lot1, OFFERS[0])
     bid(beta_user, round_obj, lot1, OFFERS[1])
-    bid(delta_user, round_obj, lot2, OFFERS[2], documents=[("plan.pdf", b"plan")])
+    bid(delta_user, round_obj, lot2, OFFERS[2], documents=[("plan.pdf", pdf("plan"))])
     clock.move_to(AFTER)
     return {"round": TenderRound.objects.get(pk=round_obj.pk), "alpha_user": alpha_user}
 

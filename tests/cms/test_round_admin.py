@@ -32,7 +32,7 @@ from tests.cms.round_fixtures import (
     shows_reserve,
     url,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, pdf
 from tests.tenders.bid_factories import BIDDING, applicant, bid, bidding_round
 from tests.tenders.factories import MerchantFactory
 from tests.tenders.round_factories import available_unit, make_round
@@ -841,7 +841,7 @@ def test_criteria_of_a_published_round_do_not_change(as_officer, clock):
 
 def test_uploading_a_new_version_shows_its_digest_on_the_round(as_officer, officer, clock):
     round_obj = draft_round()
-    content = "招租公告 第二版".encode()
+    content = pdf("招租公告 第二版")
     response = as_officer.post(
         url("document_add", round_obj.pk),
         {"kind": "notice", "file": SimpleUploadedFile("notice.pdf", content), "note": ""},
@@ -859,11 +859,28 @@ def test_uploading_a_new_version_shows_its_digest_on_the_round(as_officer, offic
     assert f"{round_obj.code}-notice-v2.pdf" in download["Content-Disposition"]
 
 
+def test_a_page_uploaded_as_a_document_is_refused_on_the_file(as_officer, clock):
+    round_obj = draft_round()
+    response = as_officer.post(
+        url("document_add", round_obj.pk),
+        {
+            "kind": "notice",
+            "file": SimpleUploadedFile("notice.pdf", b"<html><script>alert(1)</script>"),
+            "note": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        "“notice.pdf” is not a PDF, DOCX, XLSX, ZIP file (judged by its content)."
+    ]
+    assert round_obj.documents.filter(kind="notice").count() == 1
+
+
 def test_an_amendment_after_publication_must_say_what_changed(as_officer, clock):
     round_obj = published(draft_round())
     response = as_officer.post(
         url("document_add", round_obj.pk),
-        {"kind": "tender_book", "file": SimpleUploadedFile("book.pdf", b"v2"), "note": " "},
+        {"kind": "tender_book", "file": SimpleUploadedFile("book.pdf", pdf("v2")), "note": " "},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["note"] == [

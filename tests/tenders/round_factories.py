@@ -11,6 +11,7 @@ from stations import services as space
 from stations.models import BusinessCategory, Unit
 from tenders import rounds
 from tenders.models import RoundDocument, TenderRound
+from tests.factories import pdf
 from tests.stations.factories import StationFactory, level, unit
 
 _codes = itertools.count(1)
@@ -79,7 +80,7 @@ def publish_documents(round_obj, *, actor=None, note=""):
             actor=actor,
             round=round_obj,
             kind=kind,
-            file=ContentFile(f"{kind} of {round_obj.code}".encode(), name=f"{kind}.pdf"),
+            file=ContentFile(pdf(f"{kind} of {round_obj.code}"), name=f"{kind}.pdf"),
             note=note,
         )
         for kind in RoundDocument.Kind.values

@@ -16,7 +16,7 @@ from stations import roles
 from tenders.bids import bid_aad, bid_read, bid_submit, bid_withdraw, round_key
 from tenders.models import Bid, BidDocument
 from tenders.sealing import unseal
-from tests.factories import UserFactory
+from tests.factories import UserFactory, pdf
 from tests.tenders.bid_factories import (
     BIDDING,
     DEADLINE,
@@ -89,7 +89,9 @@ def test_receipt_gives_server_time_number_and_digest_of_exactly_the_sealed_bytes
 
 def test_documents_are_sealed_with_the_bid_and_their_digests_inside_it(setting):
     round_obj, lot1, _lot2, merchant, user = setting
-    receipt = bid(user, round_obj, lot1, documents=[("offer-123456.pdf", b"our business plan")])
+    receipt = bid(
+        user, round_obj, lot1, documents=[("offer-123456.pdf", pdf("our business plan"))]
+    )
     stored = Bid.objects.get(receipt_number=receipt.receipt_number)
     (document,) = stored.documents.all()
     # A file name can tell the amount: it is sealed with the bid, the row holds its position.
@@ -106,7 +108,7 @@ def test_documents_are_sealed_with_the_bid_and_their_digests_inside_it(setting):
     assert payload["documents"] == [
         {
             "name": "offer-123456.pdf",
-            "sha256": hashlib.sha256(b"our business plan").hexdigest(),
+            "sha256": hashlib.sha256(pdf("our business plan")).hexdigest(),
         }
     ]
 
@@ -313,6 +315,27 @@ def _every_value():
                     yield table, column, value
 
 
+def test_bid_documents_are_judged_by_their_content_and_nothing_is_stored(setting):
+    round_obj, lot1, _lot2, _merchant, user = setting
+    with pytest.raises(ValidationError) as excinfo:
+        bid(
+            user,
+            round_obj,
+            lot1,
+            documents=[
+                ("plan.pdf", b"<html><script>alert(1)</script>"),
+                ("plan-copy.pdf", pdf("plan")),
+                ("again.pdf", pdf("plan")),
+            ],
+        )
+    assert excinfo.value.message_dict["documents"] == [
+        "“plan.pdf” is not a PDF, PNG, JPEG, DWG, DXF file (judged by its content).",
+        "“again.pdf” is the same file as “plan-copy.pdf”.",
+    ]
+    assert not Bid.objects.exists()
+    assert not _journal("bid.submit")
+
+
 def test_the_database_holds_no_readable_amount_before_the_opening(setting, clock):
     round_obj, lot1, _lot2, _merchant, user = setting
     bid(
@@ -321,7 +344,7 @@ def test_the_database_holds_no_readable_amount_before_the_opening(setting, clock
         lot1,
         "123456.78",
         proposal="We offer 123456.78 a year.",
-        documents=[("offer.txt", b"annual rent 123456.78 CNY")],
+        documents=[("offer.pdf", pdf("annual rent 123456.78 CNY"))],
     )
     clock.shift(dt.timedelta(hours=1))
     bid(user, round_obj, lot1, "123456.79", proposal="Revised: 123456.79.")

@@ -18,7 +18,7 @@ from tenders.bids import bid_read, bid_withdraw
 from tenders.committee import declarations_submit, seat_appoint
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, TenderRound
 from tenders.opening import opening_confirm, opening_record_for
-from tests.factories import UserFactory
+from tests.factories import UserFactory, pdf
 from tests.tenders.bid_factories import BIDDING, DEADLINE, applicant, bid, bidding_round
 from tests.tenders.factories import (
     MerchantFactory,
@@ -71,7 +71,7 @@ def sealed(clock):
     bid(b_user, round_obj, lot1, "110000.00")
     withdrawn = bid(c_user, round_obj, lot1, "200000.00")
     bid_withdraw(actor=c_user, bid=Bid.objects.get(receipt_number=withdrawn.receipt_number))
-    bid(d_user, round_obj, lot2, "130000.00", documents=[("plan.pdf", b"plan")])
+    bid(d_user, round_obj, lot2, "130000.00", documents=[("plan.pdf", pdf("plan"))])
     clock.move_to(AFTER)
     return {
         "round": TenderRound.objects.get(pk=round_obj.pk),

@@ -22,7 +22,7 @@ from stations.transitions import InvalidTransition, ensure_transition
 from tenders import rounds
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
 from tenders.sealing import unwrap_round_key
-from tests.factories import UserFactory
+from tests.factories import UserFactory, pdf
 from tests.stations.factories import StationFactory, level
 from tests.tenders.factories import MerchantFactory, merchant_user
 from tests.tenders.round_factories import (
@@ -380,7 +380,7 @@ def test_publication_needs_every_document(clock, missing):
     for kind in RoundDocument.Kind.values:
         if kind != missing:
             rounds.document_publish(
-                actor=None, round=round_obj, kind=kind, file=ContentFile(b"x", name="x.pdf")
+                actor=None, round=round_obj, kind=kind, file=ContentFile(pdf("x"), name="x.pdf")
             )
     assert _refused_publication(round_obj) == [
         f"The {RoundDocument.Kind(missing).label} has not been uploaded."
@@ -615,29 +615,82 @@ def test_each_upload_is_a_new_version_with_its_sha256(clock, officer_user):
         actor=officer_user,
         round=round_obj,
         kind="notice",
-        file=ContentFile(b"notice v1", name="n.pdf"),
+        file=ContentFile(pdf("notice v1"), name="n.pdf"),
     )
     second = rounds.document_publish(
         actor=officer_user,
         round=round_obj,
         kind="notice",
-        file=ContentFile(b"notice v2", name="n.pdf"),
+        file=ContentFile(pdf("notice v2"), name="n.pdf"),
     )
     assert (first.version, second.version) == (1, 2)
-    assert second.sha256 == hashlib.sha256(b"notice v2").hexdigest()
+    assert second.sha256 == hashlib.sha256(pdf("notice v2")).hexdigest()
     assert second.uploaded_at == T0 and second.uploaded_by == officer_user
     first.refresh_from_db()
-    assert first.sha256 == hashlib.sha256(b"notice v1").hexdigest()
+    assert first.sha256 == hashlib.sha256(pdf("notice v1")).hexdigest()
     with first.file.open("rb") as handle:
-        assert handle.read() == b"notice v1"
+        assert handle.read() == pdf("notice v1")
     assert Entry.objects.filter(action="round.document_publish").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notice.pdf", b"<html><script>alert(1)</script></html>"),
+        ("notice.pdf.html", b"<!DOCTYPE html><p>notice</p>"),
+        ("notice.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'),
+        ("notice.exe", b"MZ\x90\x00 not a document"),
+    ],
+)
+def test_a_document_is_judged_by_its_content_and_refused_unless_printable(clock, name, content):
+    round_obj = make_round()
+    with pytest.raises(ValidationError) as excinfo:
+        rounds.document_publish(
+            actor=None, round=round_obj, kind="notice", file=ContentFile(content, name=name)
+        )
+    assert _messages(excinfo)["file"] == [
+        f"“{name}” is not a PDF, DOCX, XLSX, ZIP file (judged by its content)."
+    ]
+    assert not RoundDocument.objects.exists()
+    assert not Entry.objects.filter(action="round.document_publish").exists()
+
+
+def test_a_document_over_the_limit_or_empty_is_refused(clock, settings):
+    settings.ROUND_DOCUMENT_MAX_BYTES = 100
+    round_obj = make_round()
+    big = pdf("x" * 200)
+    for content, message in [
+        (big, f"“big.pdf” is {len(big)}\xa0bytes; the limit is 100\xa0bytes."),
+        (b"", "“big.pdf” is empty."),
+    ]:
+        with pytest.raises(ValidationError) as excinfo:
+            rounds.document_publish(
+                actor=None, round=round_obj, kind="notice", file=ContentFile(content, "big.pdf")
+            )
+        assert _messages(excinfo)["file"] == [message]
+    assert not RoundDocument.objects.exists()
+
+
+def test_a_document_is_stored_under_the_extension_of_what_it_is(clock):
+    """A PDF uploaded as .html is kept as .pdf: nothing published can be served as a page."""
+    round_obj = make_round()
+    document = rounds.document_publish(
+        actor=None,
+        round=round_obj,
+        kind="notice",
+        file=ContentFile(pdf("notice"), name="notice.html"),
+    )
+    assert document.file.name.endswith(f"{round_obj.code}-notice-v1.pdf")
 
 
 def test_an_amendment_after_publication_needs_a_note(clock):
     round_obj = published_round()
     with pytest.raises(ValidationError) as excinfo:
         rounds.document_publish(
-            actor=None, round=round_obj, kind="tender_book", file=ContentFile(b"v2", name="b.pdf")
+            actor=None,
+            round=round_obj,
+            kind="tender_book",
+            file=ContentFile(pdf("v2"), name="b.pdf"),
         )
     assert _messages(excinfo)["note"] == [
         "The round is published: say what this amendment changes."
@@ -647,7 +700,7 @@ def test_an_amendment_after_publication_needs_a_note(clock):
         actor=None,
         round=round_obj,
         kind="tender_book",
-        file=ContentFile(b"v2", name="b.pdf"),
+        file=ContentFile(pdf("v2"), name="b.pdf"),
         note="Lot 1 area corrected",
     )
     assert amended.version == 2 and amended.note == "Lot 1 area corrected"
@@ -661,7 +714,7 @@ def test_documents_are_fixed_once_bidding_has_closed(clock):
             actor=None,
             round=round_obj,
             kind="notice",
-            file=ContentFile(b"late", name="n.pdf"),
+            file=ContentFile(pdf("late"), name="n.pdf"),
             note="late",
         )
     assert not RoundDocument.objects.exists()
