@@ -182,7 +182,7 @@ def test_a_colleague_accepts_the_invitation(merchant):
     assert response.status_code == 200
     assert "Join Hunan Coffee Co." in html(response)
     weak = visitor.post(url, {"username": "li", "password1": "abc", "password2": "abc"})
-    assert "This password is too short. It must contain at least 8 characters." in errors(
+    assert "This password is too short. It must contain at least 10 characters." in errors(
         weak, "password1"
     )
     assert not User.objects.filter(username="li").exists()
