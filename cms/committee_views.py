@@ -27,7 +27,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
@@ -535,7 +535,7 @@ STATE_LABELS = {
     "nothing": gettext_lazy("No valid bid: nothing to score"),
     "score": gettext_lazy("To score"),
     "submitted": gettext_lazy("Submitted"),
-    "closed": gettext_lazy("Closed"),
+    "closed": pgettext_lazy("evaluation of a lot", "Closed"),
 }
 
 

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
@@ -756,7 +756,10 @@ class AwardLeaseView(LeasingPageMixin, FormPage):
             (_("Business type"), category_name(lot.business_type)),
             (_("Term"), _("%(n)s months from the start") % {"n": lot.term_months}),
             (_("Fixed annual rent (CNY)"), money(award.annual_rent)),
-            (_("Awarded"), timezone.localtime(award.awarded_at).strftime("%Y-%m-%d")),
+            (
+                pgettext("date", "Awarded"),
+                timezone.localtime(award.awarded_at).strftime("%Y-%m-%d"),
+            ),
         ]
 
     def form_valid(self, form):

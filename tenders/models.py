@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from stations.models import BusinessCategory, Station, Unit
@@ -346,7 +346,7 @@ class Lot(models.Model):
     """Units of one station let together, for one business type, at a reserve price."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("lot status", "Open")
         FAILED = "failed", _("Failed")
         AWARDED = "awarded", _("Awarded")
 

@@ -21,7 +21,7 @@ from stations import services
 from stations.geometry import check_units
 from stations.models import BusinessCategory, Level, Unit, UtilityPoint, Zone
 from tenders.credit_code import validate_credit_code
-from tenders.models import Merchant, RoundDocument, TenderRound
+from tenders.models import Lot, Merchant, RoundDocument, TenderRound
 from tests import factories
 from tests.stations.factories import StationFactory, cabinet, level, square
 
@@ -220,6 +220,26 @@ def test_compiled_catalogue_holds_every_translation_of_the_po(app):
         if found is missing or found != entry.msgstr[0]:
             stale.append(describe(app, entry))
     assert stale == []
+
+
+def test_one_message_reads_the_same_in_every_catalogue():
+    """Django merges the apps' catalogues into one: where two give the same message (and
+    context) different words, only the first app's are ever shown. A message that must read
+    differently in two places takes a context (pgettext)."""
+    seen: dict[tuple, dict[str, dict[int, str]]] = {}
+    for app in APPS:
+        for entry in messages(app):
+            seen.setdefault((entry.msgctxt, entry.msgid), {})[app] = entry.msgstr
+    conflicts = [
+        (key, by_app) for key, by_app in seen.items() if len({str(v) for v in by_app.values()}) > 1
+    ]
+    assert conflicts == []
+
+
+def test_a_lot_open_for_tender_is_not_an_outlet_open_for_business():
+    with translation.override("zh-hans"):
+        assert str(Lot.Status.OPEN.label) == "招租中"
+        assert str(Unit.Status.OPEN.label) == "已开业"
 
 
 # --- in use -------------------------------------------------------------------------------
