@@ -1,5 +1,5 @@
 """URLs: the Wagtail admin (back office, with the plan and report views), the merchant portal,
-the passengers' directory, then Wagtail pages."""
+the passengers' directory, the REST API, then Wagtail pages."""
 
 from django.conf import settings
 from django.urls import include, path
@@ -7,12 +7,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from api.main import api
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("portal/", include("cms.portal.urls")),
     path("stations/", include("cms.directory")),
+    path("api/v1/", api.urls),
 ]
 
 if settings.DEBUG:

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "tenders",
     "leasing",
     "cms",
+    "api",
+    "ninja",
     "guardian",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -163,6 +165,20 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 
 LOGIN_URL = "wagtailadmin_login"
+
+# The REST API (api/): page sizes and the rate limit per token (per address without one). The
+# count lives in the default cache: REDIS_URL shares it between the workers.
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")
+API_ANONYMOUS_RATE_LIMIT = os.environ.get("API_ANONYMOUS_RATE_LIMIT", "120/min")
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
 
 # The merchant portal's accounts (tenders.accounts): the sign-in throttle per account (failures
 # within a sliding window; a new password clears them) and how long the e-mailed links last.

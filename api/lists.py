@@ -1,0 +1,30 @@
+"""Lists: pagination (limit/offset, API_PAGE_SIZE by default, at most API_MAX_PAGE_SIZE) and
+ordering (``?ordering=-created,code``) by the fields each endpoint names, nothing else."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from ninja.pagination import LimitOffsetPagination
+
+Pagination = LimitOffsetPagination
+
+
+def ordered(queryset: QuerySet, ordering: str | None, allowed: dict[str, str], default: str):
+    """``queryset`` ordered by ``ordering`` — comma-separated names of ``allowed`` (the API's
+    name → the ORM's path), each may start with "-" — then by ``default`` (a unique field,
+    so that pages never overlap). An unknown name is refused on ``ordering``."""
+    paths = []
+    for name in filter(None, (part.strip() for part in (ordering or "").split(","))):
+        descending = name.startswith("-")
+        key = name.lstrip("-")
+        if key not in allowed:
+            raise ValidationError(
+                {
+                    "ordering": _("“%(name)s” is not an ordering; use one of: %(allowed)s.")
+                    % {"name": key, "allowed": ", ".join(sorted(allowed))}
+                }
+            )
+        paths.append(("-" if descending else "") + allowed[key])
+    return queryset.order_by(*paths, default)
