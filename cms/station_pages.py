@@ -3,14 +3,18 @@
 and designated business types, and a link for a signed-in merchant to register interest.
 
 What is offered for letting is public (招租), so nothing here depends on who asks but the link.
-A station's page makes a fixed number of queries per level, whatever the number of units.
+
+A station's plans and offers are built with a fixed number of queries per level, whatever the
+number of units, and then cached under the audit journal's head: every change to the space is
+journalled, so a new entry makes a new key and a stale page is never shown; a page seen again
+costs one indexed read.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -21,6 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+import audit
 from stations.models import Station, Unit, UtilityPoint
 from stations.plans import plan_data, render_level_svg, unit_dom_id
 from stations.selectors import network_overview
@@ -195,11 +200,11 @@ def _is_merchant(request) -> bool:
     return bool(user.is_authenticated and company_of(user) is not None)
 
 
-def level_plans(station, request) -> list[LevelPlan]:
+def level_plans(station) -> list[LevelPlan]:
+    """Each level's drawing and the units it offers (without the merchant's links)."""
     facts, utilities = _unit_facts(station)
     kinds = dict(Unit.Kind.choices)
     chinese = _chinese()
-    merchant = _is_merchant(request)
     plans = []
     for level in station.levels.order_by("-ordinal"):
         data = plan_data(level)
@@ -222,7 +227,6 @@ def level_plans(station, request) -> list[LevelPlan]:
                         zh if chinese else en for _c, zh, en in row.business_types
                     ),
                     utilities=utilities.get(row.code, []),
-                    interest_url=interest_link(request, station, row.code, merchant=merchant),
                 )
             )
         plans.append(
@@ -236,11 +240,37 @@ def level_plans(station, request) -> list[LevelPlan]:
     return plans
 
 
+STATION_CACHE_SECONDS = 3600
+
+
+def _with_interest_links(plans, station, request) -> list[LevelPlan]:
+    """The plans with each offer's link to register interest, for a signed-in merchant."""
+    if not _is_merchant(request):
+        return plans
+    return [
+        replace(
+            plan,
+            offers=[
+                replace(
+                    offer, interest_url=interest_link(request, station, offer.code, merchant=True)
+                )
+                for offer in plan.offers
+            ],
+        )
+        for plan in plans
+    ]
+
+
 def station_context(page, request) -> dict:
-    station = (
-        network_overview().filter(pk=page.station_id).first()
-    )  # with its units offered for letting
-    plans = level_plans(station, request)
+    key = f"cms:station:{page.station_id}:{get_language()}:{audit.head()}"
+    cached = cache.get(key)
+    if cached is None:
+        # The station with its units offered for letting, and its plans.
+        station = network_overview().filter(pk=page.station_id).first()
+        cached = (station, level_plans(station))
+        cache.set(key, cached, STATION_CACHE_SECONDS)
+    station, plans = cached
+    plans = _with_interest_links(plans, station, request)
     sign_in = url_or_none("portal:sign_in")
     return {
         "station": station,

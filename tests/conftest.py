@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -30,6 +31,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "on_postgres" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: pages cached under the journal's head in one test
+    must not be served in the next, whose rolled-back database may reach the same head."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ the station index by tier; bounded queries."""
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -100,6 +101,7 @@ def test_the_station_page_makes_the_same_queries_whatever_its_units(
     client, page, css, django_assert_max_num_queries
 ):
     get(client, page.url)
+    cache.clear()  # the plans built again, not read from the cache
     with django_assert_max_num_queries(40) as few:
         get(client, page.url)
     concourse = css.levels.get()
@@ -116,3 +118,30 @@ def test_the_station_page_makes_the_same_queries_whatever_its_units(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = get(client, page.url).content.decode()
     assert 'id="offer-unit-2F-B07"' in html
+
+
+def test_a_station_page_seen_again_is_read_from_the_cache_until_the_space_changes(
+    client, page, css, django_assert_max_num_queries
+):
+    get(client, page.url)
+    cache.clear()
+    with django_assert_max_num_queries(40) as built:
+        get(client, page.url)
+    with django_assert_max_num_queries(len(built.captured_queries) - 5) as cached:
+        html = get(client, page.url).content.decode()
+    assert 'id="offer-unit-2F-A01"' in html and 'id="offer-unit-2F-A02"' not in html
+    # A unit released for letting is journalled: the next visitor sees it at once.
+    release(css.units.get(code="2F-A02"))
+    with django_assert_max_num_queries(len(built.captured_queries)):
+        html = get(client, page.url).content.decode()
+    assert 'id="offer-unit-2F-A02"' in html
+    assert len(cached.captured_queries) < len(built.captured_queries)
+
+
+def test_a_merchants_links_are_its_own_even_from_the_cache(client, page, css):
+    get(client, page.url)  # cached for a visitor, without links
+    client.force_login(merchant_user(MerchantFactory(), username="coffee"))
+    html = get(client, page.url).content.decode()
+    assert "station=CSS&amp;unit=2F-A01" in html
+    client.logout()
+    assert "station=CSS&amp;unit=2F-A01" not in get(client, page.url).content.decode()
