@@ -515,3 +515,50 @@ def invitations_pending(merchant: Merchant):
     return MemberInvitation.objects.filter(
         merchant=merchant, accepted_at__isnull=True, revoked_at__isnull=True
     ).select_related("invited_by")
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, actor, name: str):
+    """A new API token of ``actor`` (Wagtail's APIToken: only its digest is stored). Returns
+    ``(token, plaintext)``; the plaintext exists only in this return value."""
+    from wagtail.models import APIToken
+
+    if actor is None or not getattr(actor, "pk", None) or not actor.is_active:
+        raise PermissionDenied(_("Sign in to create an API token."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the token, e.g. the system that will use it.")})
+    if len(name) > 255:
+        raise ValidationError({"name": _("A token's name has at most 255 characters.")})
+    token, plaintext = APIToken.create_token(user=actor, name=name)
+    audit.record(
+        actor=actor,
+        action="api_token.create",
+        target=token,
+        after={"name": token.name, "prefix": token.prefix, "user": actor.pk},
+    )
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token):
+    """Revoke one of ``actor``'s own API tokens; a revoked token is refused from then on."""
+    from wagtail.models import APIToken
+
+    token = APIToken.objects.select_for_update().get(pk=token.pk)
+    if actor is None or token.user_id != actor.pk:
+        raise PermissionDenied(_("You may revoke only your own tokens."))
+    if token.revoked_at is not None:
+        raise ValidationError(_("This token is already revoked."))
+    token.revoke()
+    audit.record(
+        actor=actor,
+        action="api_token.revoke",
+        target=token,
+        before={"revoked_at": None},
+        after={"revoked_at": token.revoked_at, "prefix": token.prefix},
+    )
+    return token

@@ -1,6 +1,6 @@
 """The portal's URLs, namespace ``portal``: each area's own patterns."""
 
-from cms.portal import accounts, company, tenancy, tendering
+from cms.portal import accounts, company, tenancy, tendering, tokens
 
 app_name = "portal"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *company.urlpatterns,
     *tendering.urlpatterns,
     *tenancy.urlpatterns,
+    *tokens.urlpatterns,
 ]

@@ -28,6 +28,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from wagtail.models import APIToken
 
 from audit.models import Entry
 from leasing import fitout, operation, services
@@ -277,6 +278,7 @@ def build(clock) -> World:
         w.ids[f"{key}.invitation"] = accounts.member_invite(
             actor=user, merchant=merchant, email=f"colleague-{key.lower()}@example.com"
         ).pk
+        w.ids[f"{key}.token"] = APIToken.create_token(user=user, name=f"token {key}")[0].pk
         w.ids[f"{key}.bid"] = Bid.objects.get(
             round=r2.round, merchant=merchant, status="active"
         ).pk
@@ -358,6 +360,7 @@ CASES: dict[str, Case] = {
     "portal:invitation_revoke": Case(
         "a", one("A.invitation"), others("B.invitation"), post=True, get=False
     ),
+    "portal:api_token_revoke": Case("a", one("A.token"), others("B.token"), post=True, get=False),
     "portal:demand": Case("a", one("A.demand"), others("B.demand")),
     "portal:demand_edit": Case("a", one("A.demand"), others("B.demand"), post=True),
     "portal:demand_withdraw": Case("a", one("A.demand"), others("B.demand"), post=True),
