@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from cms import admin_views, lease_hooks, operation_hooks, round_policies  # noqa: F401 (hooks)
+from cms import (  # noqa: F401 (hooks)
+    admin_views,
+    inbox_hooks,
+    lease_hooks,
+    operation_hooks,
+    round_policies,
+)
 from cms.committee_views import EvaluationViewSet
 from cms.dashboard import StationsPanel
 from cms.demand_viewsets import MerchantsAndDemandsGroup

@@ -15,3 +15,10 @@ class LeasingConfig(AppConfig):
         register_outlets(lease_outlets)
         register_outlets(award_outlets)
         register_occupants(open_outlets)
+
+        from leasing import notifications
+        from notifications import reminders
+
+        reminders.register("milestones", notifications.send_milestone_reminders)
+        reminders.register("instalments", notifications.send_instalment_reminders)
+        reminders.register("complaints", notifications.send_complaint_reminders)

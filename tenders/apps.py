@@ -10,3 +10,8 @@ class TendersConfig(AppConfig):
         from tenders.spread import open_lot_outlets
 
         register_outlets(open_lot_outlets)
+
+        from notifications import reminders
+        from tenders.notifications import send_bid_deadline_reminders
+
+        reminders.register("bid deadlines", send_bid_deadline_reminders)

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import audit
+from tenders import notifications as tender_notifications
 from tenders.bids import bid_aad, document_aad, round_key, sha256_hex
 from tenders.committee import has_declared
 from tenders.models import Bid, OpenedBid, Opening, OpeningConfirmation, Seat, TenderRound
@@ -281,6 +282,7 @@ def _open_in_record_language(actor, round, pair, now) -> Opening:
     }
     opening.save(update_fields=["record"])
     audit.record(actor=actor, action="opening.open", target=opening, after=opening.record)
+    tender_notifications.bids_opened_later(round)
     return opening
 
 

@@ -25,6 +25,7 @@ import audit
 from stations import services as space
 from stations.models import Unit
 from stations.transitions import ensure_transition
+from tenders import notifications as tender_notifications
 from tenders.committee import committee_progress
 from tenders.models import (
     Application,
@@ -202,9 +203,11 @@ def result_publish(*, actor, round: TenderRound) -> TenderRound:
     if standing_result(round) is None:
         raise ValidationError(_("There is no signed result to publish."))
     round.publicity_ends_at = timezone.now() + dt.timedelta(days=round.publicity_days)
-    return move_round(
+    round = move_round(
         actor, round, Status.PUBLICITY, action="result.publish", fields=["publicity_ends_at"]
     )
+    tender_notifications.result_published_later(round)
+    return round
 
 
 @transaction.atomic
@@ -489,4 +492,5 @@ def round_award(*, actor, round: TenderRound) -> list[Award]:
         awards.append(award)
     final = Status.AWARDED if awards else Status.FAILED
     move_round(actor, round, final, action="round.award" if awards else "round.fail")
+    tender_notifications.round_awarded_later(round)
     return awards

@@ -25,6 +25,7 @@ from stations.spread import spread_faults
 from stations.transitions import ensure_transition
 from stations.uploads import check_files
 from tenders import notices
+from tenders import notifications as tender_notifications
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
 from tenders.permissions import is_tender_officer
 from tenders.sealing import new_round_key
@@ -313,6 +314,7 @@ def round_publish(*, actor, round: TenderRound) -> TenderRound:
         raise ValidationError(faults)
     round = _move(actor, round, Status.PUBLISHED, action="round.publish")
     notices.round_published(round)  # after the commit: the public site makes its notice page
+    tender_notifications.round_published_later(round)  # the merchants whose demands match
     return round
 
 

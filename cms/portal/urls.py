@@ -1,6 +1,6 @@
 """The portal's URLs, namespace ``portal``: each area's own patterns."""
 
-from cms.portal import accounts, company, tenancy, tendering, tokens
+from cms.portal import accounts, company, inbox, tenancy, tendering, tokens
 
 app_name = "portal"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *tendering.urlpatterns,
     *tenancy.urlpatterns,
     *tokens.urlpatterns,
+    *inbox.urlpatterns,
 ]

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "leasing",
     "cms",
     "api",
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",
     "guardian",
     "wagtail.contrib.forms",
@@ -196,6 +199,12 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+
+# Background tasks (django-tasks): notifications are queued in the database and run by the worker
+# `python manage.py db_worker`. TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# runs them in the web process instead (the dev server's default; see dev.py).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 
 # Floor-plan underlays: what an upload may be (stations.plans checks these).
 UNDERLAY_MAX_BYTES = int(os.environ.get("UNDERLAY_MAX_BYTES", 20 * 1024 * 1024))

@@ -33,6 +33,7 @@ from wagtail.models import APIToken
 from audit.models import Entry
 from leasing import fitout, operation, services
 from leasing.models import Milestone
+from notifications.services import notify
 from stations import roles
 from stations import services as space
 from stations.spread import spread_limit_set
@@ -278,6 +279,9 @@ def build(clock) -> World:
         w.ids[f"{key}.invitation"] = accounts.member_invite(
             actor=user, merchant=merchant, email=f"colleague-{key.lower()}@example.com"
         ).pk
+        w.ids[f"{key}.notification"] = notify(
+            user, kind="test", key=f"test:{key}", subject="Hello", body="A message."
+        ).pk
         w.ids[f"{key}.token"] = APIToken.create_token(user=user, name=f"token {key}")[0].pk
         w.ids[f"{key}.bid"] = Bid.objects.get(
             round=r2.round, merchant=merchant, status="active"
@@ -405,6 +409,7 @@ CASES: dict[str, Case] = {
         post=True,
     ),
     "portal:lease": Case("a", one("X.lease"), others("Y.lease", "Y.outlet")),
+    "portal:inbox_message": Case("a", one("A.notification"), others("B.notification")),
     "portal:lease_design": Case(
         "a",
         kw(pk="X.lease", milestone_pk="X.milestone"),
