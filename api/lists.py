@@ -6,9 +6,16 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from ninja import Field
 from ninja.pagination import LimitOffsetPagination
 
-Pagination = LimitOffsetPagination
+# An offset beyond what the database's OFFSET takes made a 500 (SQLite: "datatype mismatch").
+MAX_OFFSET = 2**31 - 1
+
+
+class Pagination(LimitOffsetPagination):
+    class Input(LimitOffsetPagination.Input):
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def ordered(queryset: QuerySet, ordering: str | None, allowed: dict[str, str], default: str):
