@@ -84,3 +84,26 @@ def test_the_rate_limit_counts_per_token(api_client, settings):
     assert error_of(refused)["code"] == "throttled"
     assert int(refused["Retry-After"]) >= 1
     assert second.get("/api/v1/merchant/profile/").status_code == 200
+
+
+def test_no_two_schemas_share_a_name_in_the_openapi_document(monkeypatch):
+    """ninja files every schema under its class name: a second class of the same name (or
+    two model choices both called Status) silently replaces the first, and the responses of
+    one endpoint then fail their own document. Every name must mean one schema."""
+    from ninja.openapi.schema import OpenAPISchema
+
+    from api.main import api
+
+    seen, clashes = {}, []
+    original = OpenAPISchema.add_schema_definitions
+
+    def add(self, definitions):
+        for name, definition in definitions.items():
+            if name in seen and seen[name] != definition:
+                clashes.append(name)
+            seen[name] = definition
+        original(self, definitions)
+
+    monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", add)
+    api.get_openapi_schema()
+    assert sorted(set(clashes)) == []
