@@ -3,7 +3,8 @@ another company's id answers 404. Writes call the same services as the portal; t
 sets a status, a receipt time, an owner or a score.
 
 - ``/profile/``: the company (GET; PATCH what the portal's company form lets it change).
-- ``/demands/``: its demands (list, get, create, PATCH, DELETE = withdraw: kept on record).
+- ``/demands/``: its demands (list, get, create, PATCH; ``/demands/{id}/withdraw/`` withdraws
+  one — the portal's delete: it stays on record, inactive).
 - ``/applications/``: its applications with the stored threshold checks; POST applies (or
   re-applies while pending) for lots of a round — the response carries the checks.
 - ``/bids/``: its sealed bids as receipts (never an amount); POST (JSON, documents in base64)
@@ -65,7 +66,7 @@ class In(Schema):
 # --- the profile ------------------------------------------------------------------------------
 
 
-class ProfileOut(Schema):
+class MerchantProfileOut(Schema):
     name: str
     credit_code: str
     legal_form: str
@@ -81,7 +82,7 @@ class ProfileOut(Schema):
         return f"{obj.registered_capital:.2f}"
 
 
-class ProfileIn(In):
+class MerchantProfileIn(In):
     """What a merchant changes itself (the portal's company form): not its credit code nor the
     railway's rating of it. Every field is optional; those sent are changed."""
 
@@ -95,14 +96,14 @@ class ProfileIn(In):
     contact_phone: str | None = Field(None, max_length=32)
 
 
-@router.get("/profile/", response={200: ProfileOut, **ERRORS})
+@router.get("/profile/", response={200: MerchantProfileOut, **ERRORS})
 def profile(request):
     """The company the token acts for."""
     return merchant_of(request)
 
 
-@router.patch("/profile/", response={200: ProfileOut, **ERRORS})
-def profile_update(request, payload: ProfileIn):
+@router.patch("/profile/", response={200: MerchantProfileOut, **ERRORS})
+def profile_update(request, payload: MerchantProfileIn):
     """Change the company's particulars (tenders.services.merchant_update, as the portal)."""
     merchant = merchant_of(request)
     changes = payload.model_dump(exclude_unset=True)
@@ -117,7 +118,7 @@ def profile_update(request, payload: ProfileIn):
 # --- demands ----------------------------------------------------------------------------------
 
 
-class DemandOut(Schema):
+class MerchantDemandOut(Schema):
     id: int
     business_type: str
     brand: int | None
@@ -174,7 +175,7 @@ LeaseMode = Literal[tuple(Demand.LeaseMode.values)]
 SMALL = {"ge": 0, "le": 32767}
 
 
-class DemandFields(In):
+class MerchantDemandFields(In):
     brand: Id | None = Field(None, description="the id of one of the company's brands")
     stations: list[str] = Field([], description="station codes, e.g. CSS", max_length=100)
     tiers: list[Tier] = []
@@ -186,7 +187,7 @@ class DemandFields(In):
     needs_exhaust: bool = False
 
 
-class DemandIn(DemandFields):
+class MerchantDemandIn(MerchantDemandFields):
     """A demand; the business type is a specific type's code (see /public/business-types/)."""
 
     business_type: str = Field(max_length=32)
@@ -197,7 +198,7 @@ class DemandIn(DemandFields):
     term_months: int = Field(ge=0, le=32767)
 
 
-class DemandPatch(In):
+class MerchantDemandPatch(In):
     """Any field of a demand; those sent are changed (``stations`` replaces the list)."""
 
     brand: Id | None = None
@@ -246,7 +247,7 @@ DEMAND_ORDERING = {
 }
 
 
-@router.get("/demands/", response={200: list[DemandOut], **ERRORS})
+@router.get("/demands/", response={200: list[MerchantDemandOut], **ERRORS})
 @paginate(Pagination)
 def demands(
     request,
@@ -264,13 +265,13 @@ def demands(
     return ordered(queryset, ordering, DEMAND_ORDERING, "-pk")
 
 
-@router.get("/demands/{int:demand_id}/", response={200: DemandOut, **ERRORS})
+@router.get("/demands/{demand_id}/", response={200: MerchantDemandOut, **ERRORS})
 def demand(request, demand_id: int):
     return _demand(request, merchant_of(request), demand_id)
 
 
-@router.post("/demands/", response={201: DemandOut, **ERRORS})
-def demand_create(request, payload: DemandIn):
+@router.post("/demands/", response={201: MerchantDemandOut, **ERRORS})
+def demand_create(request, payload: MerchantDemandIn):
     """Record a demand (tenders.services.demand_create)."""
     merchant = merchant_of(request)
     values = payload.model_dump()
@@ -279,8 +280,8 @@ def demand_create(request, payload: DemandIn):
     return Status(201, _demand(request, merchant, demand.pk))
 
 
-@router.patch("/demands/{int:demand_id}/", response={200: DemandOut, **ERRORS})
-def demand_update(request, demand_id: int, payload: DemandPatch):
+@router.patch("/demands/{demand_id}/", response={200: MerchantDemandOut, **ERRORS})
+def demand_update(request, demand_id: int, payload: MerchantDemandPatch):
     """Change an active demand (tenders.services.demand_update); a withdrawn one is refused."""
     merchant = merchant_of(request)
     demand = _demand(request, merchant, demand_id)
@@ -297,22 +298,24 @@ def demand_update(request, demand_id: int, payload: DemandPatch):
     return _demand(request, merchant, demand.pk)
 
 
-@router.delete("/demands/{int:demand_id}/", response={200: DemandOut, **ERRORS})
-def demand_withdraw(
-    request, demand_id: int, reason: str = Query("", max_length=500, description="kept with it")
-):
-    """Withdraw a demand (tenders.services.demand_withdraw): it stays on record, inactive, and
-    no longer matches any unit. The withdrawn demand is returned."""
+class MerchantWithdrawalIn(In):
+    reason: str = Field("", max_length=500, description="optional; kept with the withdrawal")
+
+
+@router.post("/demands/{demand_id}/withdraw/", response={200: MerchantDemandOut, **ERRORS})
+def demand_withdraw(request, demand_id: int, payload: MerchantWithdrawalIn):
+    """Withdraw a demand (tenders.services.demand_withdraw, the portal's "delete"): it stays
+    on record, inactive, and no longer matches any unit. The withdrawn demand is returned."""
     merchant = merchant_of(request)
     demand = _demand(request, merchant, demand_id)
-    services.demand_withdraw(actor=request.user, demand=demand, reason=reason)
+    services.demand_withdraw(actor=request.user, demand=demand, reason=payload.reason)
     return _demand(request, merchant, demand.pk)
 
 
 # --- applications -----------------------------------------------------------------------------
 
 
-class CheckOut(Schema):
+class MerchantCheckOut(Schema):
     threshold: str
     passed: bool
     required: str
@@ -320,34 +323,34 @@ class CheckOut(Schema):
     reason: str
 
 
-class RoundRef(Schema):
+class MerchantRoundRef(Schema):
     id: int
     code: str
     title: str
 
 
-class LotRef(Schema):
+class MerchantLotRef(Schema):
     id: int
     number: int
     title: str
 
 
-class ApplicationOut(Schema):
+class MerchantApplicationOut(Schema):
     id: int
-    round: RoundRef
-    lots: list[LotRef]
+    round: MerchantRoundRef
+    lots: list[MerchantLotRef]
     status: str
     submitted_at: dt.datetime
     decided_at: dt.datetime | None
     passed_all_checks: bool
-    checks: list[CheckOut]
+    checks: list[MerchantCheckOut]
 
     @staticmethod
     def resolve_lots(obj) -> list:
         return sorted(obj.lots.all(), key=lambda lot: lot.number)
 
 
-class ApplicationIn(In):
+class MerchantApplicationIn(In):
     round: Id = Field(description="the round's id")
     lots: list[Id] = Field(description="ids of open lots of the round", max_length=200)
 
@@ -363,7 +366,7 @@ def _applications(merchant: Merchant):
 APPLICATION_ORDERING = {"submitted_at": "submitted_at", "round": "round__code"}
 
 
-@router.get("/applications/", response={200: list[ApplicationOut], **ERRORS})
+@router.get("/applications/", response={200: list[MerchantApplicationOut], **ERRORS})
 @paginate(Pagination)
 def applications(
     request,
@@ -380,7 +383,7 @@ def applications(
     return ordered(queryset, ordering, APPLICATION_ORDERING, "-pk")
 
 
-@router.get("/applications/{int:application_id}/", response={200: ApplicationOut, **ERRORS})
+@router.get("/applications/{application_id}/", response={200: MerchantApplicationOut, **ERRORS})
 def application(request, application_id: int):
     found = _applications(merchant_of(request)).filter(pk=application_id).first()
     if found is None:
@@ -388,8 +391,10 @@ def application(request, application_id: int):
     return found
 
 
-@router.post("/applications/", response={200: ApplicationOut, 201: ApplicationOut, **ERRORS})
-def application_create(request, payload: ApplicationIn):
+@router.post(
+    "/applications/", response={200: MerchantApplicationOut, 201: MerchantApplicationOut, **ERRORS}
+)
+def application_create(request, payload: MerchantApplicationIn):
     """Apply for lots of a round while it takes applications (tenders.applications.
     application_submit): every threshold is checked and the result is in the response. While
     the officer has not decided, applying again changes the lots (200); the first time, 201."""
@@ -408,12 +413,12 @@ def application_create(request, payload: ApplicationIn):
 # --- sealed bids ------------------------------------------------------------------------------
 
 
-class DocumentIn(In):
+class MerchantDocumentIn(In):
     name: str = Field(min_length=1, max_length=200)
     content_base64: str = Field(description="the file's bytes, base64 (RFC 4648)")
 
 
-class BidIn(In):
+class MerchantBidIn(In):
     """A sealed bid for a lot the company applied for and is admitted to. A new bid on a lot
     replaces the company's active bid for it."""
 
@@ -422,15 +427,15 @@ class BidIn(In):
         description="CNY, at most 2 decimals, e.g. 150000.00", pattern=r"^\d{1,12}(\.\d{1,6})?$"
     )
     proposal: str = Field(max_length=20000)
-    documents: list[DocumentIn] = Field([], max_length=20)
+    documents: list[MerchantDocumentIn] = Field([], max_length=20)
 
 
-class DocumentDigest(Schema):
+class MerchantDocumentDigest(Schema):
     position: int
     digest: str
 
 
-class ReceiptOut(Schema):
+class MerchantReceiptOut(Schema):
     """A bid's receipt: the number, the server's time of receipt and the SHA-256 of the sealed
     bid. Never the amount: the bid is sealed until the opening."""
 
@@ -441,9 +446,9 @@ class ReceiptOut(Schema):
     status: str
     version: int
     withdrawn_at: dt.datetime | None
-    round: RoundRef
-    lot: LotRef
-    documents: list[DocumentDigest]
+    round: MerchantRoundRef
+    lot: MerchantLotRef
+    documents: list[MerchantDocumentDigest]
 
 
 def _bids(merchant: Merchant):
@@ -483,7 +488,7 @@ def _bid(merchant: Merchant, pk: int) -> Bid:
     return found
 
 
-def _decoded(documents: list[DocumentIn]) -> list[tuple[str, bytes]]:
+def _decoded(documents: list[MerchantDocumentIn]) -> list[tuple[str, bytes]]:
     files = []
     for document in documents:
         try:
@@ -502,7 +507,7 @@ def _decoded(documents: list[DocumentIn]) -> list[tuple[str, bytes]]:
 BID_ORDERING = {"received_at": "received_at", "lot": "lot__number"}
 
 
-@router.get("/bids/", response={200: list[ReceiptOut], **ERRORS})
+@router.get("/bids/", response={200: list[MerchantReceiptOut], **ERRORS})
 @paginate(Pagination)
 def bids(
     request,
@@ -522,14 +527,14 @@ def bids(
     return ordered(queryset, ordering, BID_ORDERING, "-pk")
 
 
-@router.get("/bids/{int:bid_id}/", response={200: ReceiptOut, **ERRORS})
+@router.get("/bids/{bid_id}/", response={200: MerchantReceiptOut, **ERRORS})
 def bid(request, bid_id: int):
     """A bid's receipt."""
     return _bid(merchant_of(request), bid_id)
 
 
-@router.post("/bids/", response={201: ReceiptOut, **ERRORS})
-def bid_create(request, payload: BidIn):
+@router.post("/bids/", response={201: MerchantReceiptOut, **ERRORS})
+def bid_create(request, payload: MerchantBidIn):
     """Seal a bid (tenders.bids.bid_submit) before the deadline; the response is the receipt.
     Documents (PDF, PNG, JPEG, DWG, DXF) are judged by their content, as in the portal."""
     merchant = merchant_of(request)
@@ -558,7 +563,7 @@ def bid_create(request, payload: BidIn):
     return Status(201, _bids(merchant).get(receipt_number=receipt.receipt_number))
 
 
-@router.post("/bids/{int:bid_id}/withdraw/", response={200: ReceiptOut, **ERRORS})
+@router.post("/bids/{bid_id}/withdraw/", response={200: MerchantReceiptOut, **ERRORS})
 def bid_withdrawal(request, bid_id: int):
     """Withdraw the active bid before the deadline (tenders.bids.bid_withdraw); its receipt
     comes back, withdrawn."""
@@ -572,7 +577,7 @@ def bid_withdrawal(request, bid_id: int):
 # --- leases, instalments, turnover ------------------------------------------------------------
 
 
-class LeaseOut(Schema):
+class MerchantLeaseOut(Schema):
     id: int
     code: str
     station: str
@@ -651,7 +656,7 @@ def _lease(request, merchant: Merchant, pk: int) -> Lease:
 LEASE_ORDERING = {"start_date": "start_date", "code": "code", "end_date": "end_date"}
 
 
-@router.get("/leases/", response={200: list[LeaseOut], **ERRORS})
+@router.get("/leases/", response={200: list[MerchantLeaseOut], **ERRORS})
 @paginate(Pagination)
 def leases(
     request,
@@ -668,12 +673,12 @@ def leases(
     return ordered(queryset, ordering, LEASE_ORDERING, "-pk")
 
 
-@router.get("/leases/{int:lease_id}/", response={200: LeaseOut, **ERRORS})
+@router.get("/leases/{lease_id}/", response={200: MerchantLeaseOut, **ERRORS})
 def lease(request, lease_id: int):
     return _lease(request, merchant_of(request), lease_id)
 
 
-class InstalmentOut(Schema):
+class MerchantInstalmentOut(Schema):
     id: int
     kind: str
     lease_year: int
@@ -701,7 +706,9 @@ class InstalmentOut(Schema):
         return "overdue" if late else "due"
 
 
-@router.get("/leases/{int:lease_id}/instalments/", response={200: list[InstalmentOut], **ERRORS})
+@router.get(
+    "/leases/{lease_id}/instalments/", response={200: list[MerchantInstalmentOut], **ERRORS}
+)
 @paginate(Pagination)
 def instalments(
     request,
@@ -723,7 +730,7 @@ def instalments(
     return queryset.order_by("due_date", "pk")
 
 
-class TurnoverOut(Schema):
+class MerchantTurnoverOut(Schema):
     id: int
     month: str = Field(description="YYYY-MM")
     amount: str
@@ -738,7 +745,7 @@ class TurnoverOut(Schema):
         return cents(obj.amount)
 
 
-class TurnoverIn(In):
+class MerchantTurnoverIn(In):
     month: str = Field(pattern=MONTH_PATTERN, description="YYYY-MM (or any day of the month)")
     amount: str = Field(pattern=AMOUNT_PATTERN, description="CNY, e.g. 86000.00")
 
@@ -753,7 +760,7 @@ def _month(value: str) -> dt.date:
         ) from None
 
 
-@router.get("/leases/{int:lease_id}/turnover/", response={200: list[TurnoverOut], **ERRORS})
+@router.get("/leases/{lease_id}/turnover/", response={200: list[MerchantTurnoverOut], **ERRORS})
 @paginate(Pagination)
 def turnover(request, lease_id: int):
     """The lease's monthly turnover reports, the latest month first."""
@@ -761,8 +768,8 @@ def turnover(request, lease_id: int):
     return TurnoverReport.objects.filter(lease=found).order_by("-month", "-pk")
 
 
-@router.post("/leases/{int:lease_id}/turnover/", response={201: TurnoverOut, **ERRORS})
-def turnover_create(request, lease_id: int, payload: TurnoverIn):
+@router.post("/leases/{lease_id}/turnover/", response={201: MerchantTurnoverOut, **ERRORS})
+def turnover_create(request, lease_id: int, payload: MerchantTurnoverIn):
     """Report a month's turnover (leasing.services.turnover_report, as the portal): once a
     month, within the lease, the outlet open, the month begun."""
     found = _lease(request, merchant_of(request), lease_id)

@@ -208,14 +208,16 @@ def test_a_demand_is_changed_then_withdrawn(caller, merchant, css):
     assert response.status_code == 200, response.content
     assert response.json()["area_max_m2"] == "80.00"
     assert response.json()["stations"] == ["CSS"]
-    response = caller.delete(f"{API}/demands/{demand.pk}/?reason=Found+a+place")
+    response = caller.post_json(
+        f"{API}/demands/{demand.pk}/withdraw/", {"reason": "Found a place"}
+    )
     assert response.status_code == 200
     assert response.json()["is_active"] is False
     assert Demand.objects.filter(pk=demand.pk, is_active=False).exists()  # kept on record
     refused = caller.patch_json(f"{API}/demands/{demand.pk}/", {"area_max_m2": "90"})
     assert refused.status_code == 400
     assert error_of(refused)["message"] == "This demand was withdrawn; record a new one instead."
-    again = caller.delete(f"{API}/demands/{demand.pk}/")
+    again = caller.post_json(f"{API}/demands/{demand.pk}/withdraw/", {})
     assert error_of(again)["message"] == "This demand is already withdrawn."
 
 
@@ -234,7 +236,7 @@ def test_another_merchants_demand_answers_404_and_stays_as_it_was(caller, other)
     assert caller.patch_json(f"{API}/demands/{theirs.pk}/", {"term_months": 12}).status_code == (
         404
     )
-    assert caller.delete(f"{API}/demands/{theirs.pk}/").status_code == 404
+    assert caller.post_json(f"{API}/demands/{theirs.pk}/withdraw/", {}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.is_active and theirs.term_months == 36
     assert journal_count() == before
@@ -693,3 +695,15 @@ def test_an_offer_too_large_to_be_money_is_refused(caller, admitted, lots):
     assert response.status_code == 400
     assert error_of(response)["field"] == "annual_rent"
     assert not Bid.objects.exists()
+
+
+def test_a_withdrawal_takes_only_a_reason(caller, merchant):
+    demand = DemandFactory(merchant=merchant)
+    response = caller.post_json(f"{API}/demands/{demand.pk}/withdraw/", {"is_active": True})
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "is_active"
+    assert Demand.objects.get(pk=demand.pk).is_active
+    response = caller.post_json(f"{API}/demands/{demand.pk}/withdraw/", {"reason": "Closed"})
+    assert response.status_code == 200
+    entry = Entry.objects.filter(action="demand.withdraw").get()
+    assert entry.data == {"reason": "Closed"}
