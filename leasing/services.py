@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from leasing import fitout
-from leasing.models import Instalment, Lease, LeaseUnit, TurnoverReport
+from leasing.models import MONEY, Instalment, Lease, LeaseUnit, TurnoverReport
 from leasing.permissions import ensure_can_manage_leases, ensure_may_report_turnover
 from leasing.schedule import SETTLEMENT_DAYS, add_months, cents, lease_years, rent_schedule
 from leasing.schedule import turnover_settlement as settlement_top_up
@@ -55,6 +55,10 @@ TERMS = (
 SNAPSHOT = ("code", "business_type", "start_date", "end_date", "annual_rent", "deposit", *TERMS)
 
 
+# The largest amount the money columns hold (14 digits, 2 of them decimals).
+MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
+
+
 def _snapshot(lease: Lease) -> dict:
     return {name: getattr(lease, name) for name in SNAPSHOT} | {
         "merchant": lease.merchant_id,
@@ -75,6 +79,13 @@ def _decimal(value, field_name: str, *, allow_none: bool = False) -> Decimal | N
         ) from None
     if not number.is_finite() or number < 0:
         raise ValidationError({field_name: _("Give an amount of 0 or more.")})
+    if number >= MAX_AMOUNT:
+        raise ValidationError(
+            {
+                field_name: _("Give an amount below %(limit)s CNY.")
+                % {"limit": f"{MAX_AMOUNT:,.0f}"}
+            }
+        )
     return number
 
 

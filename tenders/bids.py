@@ -28,7 +28,16 @@ from django.utils.translation import gettext as _
 import audit
 from stations.uploads import DRAWING_KINDS, check_files
 from tenders.accounts import ensure_email_verified
-from tenders.models import Application, Bid, BidDocument, Lot, Merchant, OpenedBid, TenderRound
+from tenders.models import (
+    MONEY,
+    Application,
+    Bid,
+    BidDocument,
+    Lot,
+    Merchant,
+    OpenedBid,
+    TenderRound,
+)
 from tenders.permissions import is_member_of
 from tenders.rounds import when
 from tenders.sealing import seal, unwrap_round_key
@@ -38,6 +47,8 @@ BIDDING_STATUSES = frozenset({Status.PUBLISHED, Status.APPLICATIONS_CLOSED})
 # A bid's documents: its plans and drawings, scans and photographs.
 DOCUMENT_KINDS = DRAWING_KINDS
 DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# The largest amount the money columns hold (14 digits, 2 of them decimals).
+MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
 OPENED_STATUSES = frozenset({Status.OPENED, Status.SCORED, Status.PUBLICITY, Status.AWARDED})
 
 
@@ -77,6 +88,13 @@ def _amount(value) -> Decimal:
         number = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({"annual_rent": _("Enter the annual rent in CNY.")}) from None
+    if number.is_finite() and abs(number) >= MAX_AMOUNT:
+        raise ValidationError(
+            {
+                "annual_rent": _("Enter an annual rent below %(limit)s CNY.")
+                % {"limit": f"{MAX_AMOUNT:,.0f}"}
+            }
+        )
     if not number.is_finite() or number != number.quantize(Decimal("0.01")):
         raise ValidationError(
             {"annual_rent": _("Give the annual rent in CNY with at most 2 decimals.")}

@@ -328,6 +328,9 @@ def test_turnover_is_reported_by_the_tenant_and_settled_above_the_guarantee(merc
     with pytest.raises(ValidationError) as ahead:
         services.turnover_report(actor=user, lease=lease, month=dt.date(2026, 6, 1), amount="1")
     assert ahead.value.message_dict == {"month": ["2026-06 has not begun."]}
+    with pytest.raises(ValidationError) as huge:
+        services.turnover_report(actor=user, lease=lease, month=dt.date(2026, 1, 1), amount="1e20")
+    assert huge.value.message_dict == {"amount": ["Give an amount below 1,000,000,000,000 CNY."]}
     assert TurnoverReport.objects.count() == 12
     # 10% of 1,800,000 is 180,000: 60,000 above the 120,000 guarantee paid in advance.
     settlement = services.lease_settle_year(actor=None, lease=lease, year=1)

@@ -274,6 +274,8 @@ def test_an_officer_cannot_bid_for_a_merchant(setting):
         ("150000.001", "Give the annual rent in CNY with at most 2 decimals."),
         ("abc", "Enter the annual rent in CNY."),
         ("NaN", "Give the annual rent in CNY with at most 2 decimals."),
+        ("1e999999", "Enter an annual rent below 1,000,000,000,000 CNY."),
+        ("1000000000000.00", "Enter an annual rent below 1,000,000,000,000 CNY."),
     ],
 )
 def test_a_bad_amount_is_refused_and_nothing_is_saved(setting, amount, message):
