@@ -134,7 +134,7 @@ def test_milestone_reminders_to_the_tenant_and_the_responsible_officer(clock, fi
     clock.move_to(due + dt.timedelta(days=2))
     send()
     overdue = Notification.objects.get(recipient=tenant, key=f"milestone:{first.pk}:overdue")
-    assert overdue.subject.startswith("Overdue:")
+    assert overdue.subject.startswith("已逾期：")  # in Chinese, the tenant's default
     assert keys(stranger) == []
 
 

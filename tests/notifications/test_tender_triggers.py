@@ -151,19 +151,20 @@ def test_opening_result_and_award_tell_the_bidders_once_each(
         outcome.result_publish(actor=opened.officer, round=opened.refresh())
     assert told("result:") == set(bidders.values())
     result_a = Notification.objects.get(recipient=opened.users["a"], kind="result_published")
-    assert "Lot 1: your bid ranks 1." in result_a.body
+    # The bidders have no language of their own: they are written to in Chinese.
+    assert "第 1 标段：贵公司的投标排名第 1。" in result_a.body
     result_c = Notification.objects.get(recipient=opened.users["c"], kind="result_published")
-    assert "None of your bids was valid" in result_c.body
+    assert "贵公司的投标均无效" in result_c.body
 
     clock.move_to(opened.refresh().publicity_ends_at + dt.timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         outcome.round_award(actor=opened.officer, round=opened.round)
     assert told("award:") == set(bidders.values())
     won = Notification.objects.get(recipient=opened.users["a"], kind="round_awarded")
-    assert won.subject == f"Awarded: {opened.round.code}"
+    assert won.subject == f"中标：{opened.round.code}"
     assert "Lot 1 (Lot 1) is awarded to your company at 150,000.00 CNY a year." in won.body
     lost = Notification.objects.get(recipient=opened.users["b"], kind="round_awarded")
-    assert lost.subject == f"Decided: {opened.round.code}"
+    assert lost.subject == f"已定标：{opened.round.code}"
     assert Notification.objects.filter(kind="round_awarded").count() == 4
 
     # Each task again (a retry): nobody is told twice.
