@@ -162,7 +162,7 @@ def test_opening_result_and_award_tell_the_bidders_once_each(
     assert told("award:") == set(bidders.values())
     won = Notification.objects.get(recipient=opened.users["a"], kind="round_awarded")
     assert won.subject == f"中标：{opened.round.code}"
-    assert "Lot 1 (Lot 1) is awarded to your company at 150,000.00 CNY a year." in won.body
+    assert "第 1 标段（Lot 1）由贵公司中标，年租金 150,000.00 元。" in won.body
     lost = Notification.objects.get(recipient=opened.users["b"], kind="round_awarded")
     assert lost.subject == f"已定标：{opened.round.code}"
     assert Notification.objects.filter(kind="round_awarded").count() == 4
