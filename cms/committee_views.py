@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages as django_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -818,6 +819,9 @@ class LotEvaluationView(EvaluationPageMixin, TemplateView):
     sheet is in) everyone's scores with corrections and justifications."""
 
     template_name = "cms/committee/lot.html"
+    # Two fields per valid bid and subjective criterion: a busy lot passes Django's 1,000
+    # (cms.request_limits reads this form with the raised limit).
+    max_form_fields = settings.RAISED_MAX_NUMBER_FIELDS
 
     def dispatch(self, request, *args, **kwargs):
         if not sits_on_committees(request.user):

@@ -3,8 +3,9 @@
 Wagtail checks a document's extension only; ``CheckedDocumentForm`` (WAGTAILDOCS_DOCUMENT_FORM_BASE)
 also judges the content (stations.uploads): a ``.pdf`` must be a PDF, an ``.mp4`` an MP4 video,
 a ``.csv`` plain text, and so on, so that nothing uploaded as a document is a page or a program
-in disguise. Images are Wagtail's own check (the format from the content, the size and the
-pixel limit: WAGTAILIMAGES_* in the settings).
+in disguise; an archive (ZIP, DOCX, XLSX) must be no zip bomb (stations.uploads.archive_fault).
+Images are Wagtail's own check (the format from the content, the size and the pixel limit:
+WAGTAILIMAGES_* in the settings).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from wagtail.documents.forms import BaseDocumentForm
 
-from stations.uploads import file_kind, is_text
+from stations.uploads import ARCHIVE_KINDS, file_kind, is_text, kept_archive_fault
 
 # The kinds of content each allowed extension may hold (WAGTAILDOCS_EXTENSIONS).
 TEXT = "text"
@@ -40,6 +41,8 @@ def content_fault(name: str, content: bytes) -> str | None:
         return None  # Wagtail's extension check names the fault
     kind = TEXT if TEXT in expected and is_text(content) else file_kind(content)
     if kind in expected:
+        if kind in ARCHIVE_KINDS:  # no zip bomb handed out from the handbook
+            return kept_archive_fault(content, os.path.basename(name))
         return None
     return _("“%(name)s” is not a %(extension)s file (judged by its content).") % {
         "name": os.path.basename(name),

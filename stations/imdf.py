@@ -72,6 +72,7 @@ from django.utils.translation import gettext as _
 
 from stations import geometry, services
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint, Zone
+from stations.uploads import ARCHIVE_MAX_RATIO, archive_fault
 
 IMDF_VERSION = "1.0.0"
 LANGUAGE = "zh-Hans"
@@ -730,22 +731,16 @@ def _open_zip(data) -> zipfile.ZipFile:
 
 
 def _read_members(archive: zipfile.ZipFile, reading: _Reading) -> dict[str, bytes]:
+    # Count, total size and inflation judged from the directory before anything is inflated.
+    fault = archive_fault(
+        archive,
+        max_members=MAX_MEMBERS,
+        max_total_bytes=MAX_UNCOMPRESSED_BYTES,
+        max_ratio=ARCHIVE_MAX_RATIO,
+    )
+    if fault:
+        raise ArchiveInvalid([fault])
     infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise ArchiveInvalid(
-            [
-                _("The archive holds %(n)d files; at most %(max)d are accepted.")
-                % {"n": len(infos), "max": MAX_MEMBERS}
-            ]
-        )
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise ArchiveInvalid(
-            [
-                _("The archive would unpack to %(size)d bytes; at most %(max)d are accepted.")
-                % {"size": total, "max": MAX_UNCOMPRESSED_BYTES}
-            ]
-        )
     unsafe = [info.filename for info in infos if _unsafe_name(info.filename)]
     if unsafe:
         raise ArchiveInvalid(

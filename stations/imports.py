@@ -28,11 +28,14 @@ import audit
 from stations import geometry, services
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint, Zone
 from stations.permissions import can_manage_station
+from stations.uploads import ARCHIVE_MAX_RATIO, archive_fault
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 # An XLSX is a ZIP of XML; refuse archives that would inflate far beyond the upload cap.
 MAX_XLSX_UNCOMPRESSED_BYTES = 10 * MAX_FILE_BYTES
+# A workbook is a dozen parts and a few per sheet; thousands are no spreadsheet.
+MAX_XLSX_MEMBERS = 1_000
 
 REQUIRED_COLUMNS = ("station", "level", "code", "geometry", "kind", "business_types")
 OPTIONAL_COLUMNS = ("name", "power_kw", "has_exhaust", "in_paid_area")
@@ -323,16 +326,19 @@ def _read_xlsx(data: bytes, not_a_table: str) -> pd.DataFrame:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            # openpyxl inflates the parts it reads: a bomb is refused before it does.
+            fault = archive_fault(
+                archive,
+                max_members=MAX_XLSX_MEMBERS,
+                max_total_bytes=MAX_XLSX_UNCOMPRESSED_BYTES,
+                max_ratio=ARCHIVE_MAX_RATIO,
+            )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
         raise file_error(not_a_table) from None
     if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
         raise file_error(not_a_table)
-    if inflated > MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise file_error(
-            _("The workbook unpacks to more than %(mb)d MB; split it into smaller files.")
-            % {"mb": MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)}
-        )
+    if fault:
+        raise file_error(fault)
     try:
         return pd.read_excel(
             io.BytesIO(data),

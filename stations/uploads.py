@@ -11,6 +11,12 @@ Every service that keeps a merchant's or an officer's file calls ``check_files``
 documents (tenders.rounds), the sealed bid documents (tenders.bids) and the fit-out documents
 (leasing.fitout); the handbook's Wagtail documents are held to their extension's kind
 (cms.uploads). The plan underlays have their own stricter check (stations.plans).
+
+An archive (ZIP, and so DOCX and XLSX) is judged by ``archive_fault`` from its central
+directory before a byte is inflated: how many members, how many bytes they unpack to, and how
+far one member inflates (a zip bomb). Every place that opens or keeps one calls it: the IMDF
+import (stations.imdf), the spreadsheet imports (stations.imports, and tenders.demands_io
+through it), ``check_files`` and the handbook's documents.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ EXTENSIONS = {
     "WEBM": ".webm",
 }
 IMAGE_KINDS = frozenset({"PNG", "JPEG", "WEBP"})
+ARCHIVE_KINDS = frozenset({"DOCX", "XLSX", "ZIP"})
 # Drawings and what is scanned or photographed: fit-out documents and bid documents.
 DRAWING_KINDS = ("PDF", "PNG", "JPEG", "DWG", "DXF")
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -52,6 +59,15 @@ DEFAULT_MAX_PIXELS = 40_000_000
 _DWG = re.compile(rb"^AC10[0-9]{2}")
 _DXF_BINARY = b"AutoCAD Binary DXF\r\n\x1a\x00"
 _ZIP = b"PK\x03\x04"
+
+# Archives kept as documents (a tender book in DOCX, drawings in a ZIP): generous, but no bomb.
+KEPT_ARCHIVE_MAX_MEMBERS = 10_000
+KEPT_ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024
+# Real office files and GeoJSON inflate 2 to 20 times (a workbook of 100,000 identical rows:
+# 16); DEFLATE can reach about 1,000, which is what a bomb does.
+ARCHIVE_MAX_RATIO = 100
+# A member smaller than this cannot hurt whatever its ratio (a few zeros compress 50 times).
+RATIO_FLOOR_BYTES = 1024 * 1024
 
 
 def max_pixels() -> int:
@@ -84,6 +100,75 @@ def _zip_kind(content: bytes) -> str | None:
         if "xl/workbook.xml" in names:
             return "XLSX"
     return "ZIP"
+
+
+def archive_fault(
+    source, *, max_members: int, max_total_bytes: int, max_ratio: float, name: str = ""
+) -> str | None:
+    """Why the ZIP ``source`` (bytes, a seekable binary file or an open ZipFile) must not be
+    unpacked; None when it may, or when it is no readable ZIP (its reader says so in its own
+    words).
+
+    Judged from the central directory alone, before anything is inflated: more than
+    ``max_members`` members, members unpacking to more than ``max_total_bytes`` together, or
+    one member over RATIO_FLOOR_BYTES unpacking to more than ``max_ratio`` times its
+    compressed size. The sizes declared there bound what Python's zipfile will ever inflate:
+    it stops at a member's declared size and fails its CRC, so an archive lying about them
+    gets no further.
+    """
+    if isinstance(source, zipfile.ZipFile):
+        infos = source.infolist()
+    else:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            source = io.BytesIO(bytes(source))
+        position = source.tell()
+        try:
+            with zipfile.ZipFile(source) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+            return None
+        finally:
+            source.seek(position)
+    label = f"“{name}”" if name else _("The archive")
+    if len(infos) > max_members:
+        return _("%(archive)s holds %(n)s files; at most %(max)s are accepted.") % {
+            "archive": label,
+            "n": f"{len(infos):,}",
+            "max": f"{max_members:,}",
+        }
+    total = sum(info.file_size for info in infos)
+    if total > max_total_bytes:
+        return _("%(archive)s would unpack to %(size)s; at most %(max)s are accepted.") % {
+            "archive": label,
+            "size": filesizeformat(total),
+            "max": filesizeformat(max_total_bytes),
+        }
+    for info in infos:
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > max_ratio * max(
+            info.compress_size, 1
+        ):
+            return _(
+                "%(archive)s looks like a zip bomb: its member “%(member)s” would unpack from "
+                "%(packed)s to %(size)s (more than %(ratio)s times)."
+            ) % {
+                "archive": label,
+                "member": info.filename[:200],
+                "packed": filesizeformat(info.compress_size),
+                "size": filesizeformat(info.file_size),
+                "ratio": f"{max_ratio:,}",
+            }
+    return None
+
+
+def kept_archive_fault(content: bytes, name: str = "") -> str | None:
+    """``archive_fault`` with the limits of an archive kept as a document."""
+    return archive_fault(
+        content,
+        max_members=KEPT_ARCHIVE_MAX_MEMBERS,
+        max_total_bytes=KEPT_ARCHIVE_MAX_BYTES,
+        max_ratio=ARCHIVE_MAX_RATIO,
+        name=name,
+    )
 
 
 def file_kind(content: bytes) -> str | None:
@@ -193,7 +278,8 @@ def check_files(
     uploads: Iterable, *, kinds: Iterable[str], max_bytes: int, field: str
 ) -> list[CheckedFile]:
     """Read and check each upload: named, not empty, within ``max_bytes``, one of ``kinds`` by
-    its content, an image within the pixel limit that decodes, and not the same file twice.
+    its content, an image within the pixel limit that decodes, an archive that is no bomb
+    (``kept_archive_fault``), and not the same file twice.
 
     All the faults are reported together, each naming its file, on ``field``; nothing is
     stored here, so a refusal leaves nothing behind.
@@ -234,6 +320,11 @@ def check_files(
             continue
         if kind in IMAGE_KINDS:
             fault = _image_fault(name, content, kind, pixel_limit)
+            if fault:
+                errors.append(fault)
+                continue
+        if kind in ARCHIVE_KINDS:
+            fault = kept_archive_fault(content, name)
             if fault:
                 errors.append(fault)
                 continue

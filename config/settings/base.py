@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cms.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: the CSRF check reads request.POST.
+    "cms.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,6 +124,15 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 
+# Argon2id for every new or changed password; a hash of another hasher still signs in and is
+# rehashed with Argon2 at that sign-in (Django's check_password upgrades it).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -148,8 +159,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Request limits (cms.request_limits). Django's own: at most 1,000 form fields (more is a 400;
+# the screens that need more, named there, read up to RAISED_MAX_NUMBER_FIELDS), 2.5 MB of
+# form data outside the files (a 10 MB text field is a 400 before its body is read), 100
+# files; a file over 5 MB is spooled to disk, not memory. Ours: a request body over
+# REQUEST_MAX_BODY_BYTES (the largest upload, a handbook video, and its form) is a 413 from its
+# Content-Length, before a byte is read; the proxy in front should hold the same limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+RAISED_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "高铁车站商业招商系统"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://localhost:8000")
@@ -164,6 +184,9 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024  # a handbook video
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = UPLOAD_MAX_PIXELS
+REQUEST_MAX_BODY_BYTES = int(
+    os.environ.get("REQUEST_MAX_BODY_BYTES", WAGTAILDOCS_MAX_UPLOAD_SIZE + 16 * 1024 * 1024)
+)
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 
@@ -210,6 +233,10 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 UNDERLAY_MAX_BYTES = int(os.environ.get("UNDERLAY_MAX_BYTES", 20 * 1024 * 1024))
 UNDERLAY_MAX_PIXELS = int(os.environ.get("UNDERLAY_MAX_PIXELS", 40_000_000))
 UNDERLAY_FORMATS = ("PNG", "JPEG", "WEBP")
+
+# The audit journal's head (latest seq and hash), appended daily by export_journal_head or the
+# task audit.tasks.export_journal_head, one file per day; keep it off the database's machine.
+JOURNAL_HEAD_DIR = os.environ.get("JOURNAL_HEAD_DIR", str(BASE_DIR / ".local" / "journal-heads"))
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ DEBUG = False
 SECRET_KEY = "test-only-not-secret-9a8b7c6d5e4f30211203f4e5d6c7b8a9"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hsr-test-media-")
+JOURNAL_HEAD_DIR = tempfile.mkdtemp(prefix="hsr-test-journal-heads-")
 ALLOWED_HOSTS = ["*"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
