@@ -306,12 +306,13 @@ def generate_network(
             rng=random.Random(f"{seed}:demands"), market=market, station_ids=station_ids
         )
         generated = Generated(seed=seed, stations=stations, counts=counts())
-        generated.seconds = time.monotonic() - started
         audit.record(
             actor=None,
             action="network.generate",
             data={"seed": seed, "stations": stations, "today": today, **generated.counts},
         )
+    # After the commit: PostgreSQL checks the deferred foreign keys of every row there.
+    generated.seconds = time.monotonic() - started
     report(stations, "done")
     return generated
 

@@ -402,7 +402,7 @@ def _insert(rng, plans: list[_RoundPlan], market, people: People, now, chunk: Te
         for lot_plan in plan.lots:
             reserve = lot_plan.lot.reserve_annual_rent
             for merchant in plan.bidders:
-                factor = rng.uniform(0.6, 0.95) if failing else rng.uniform(0.9, 1.8)
+                factor = rng.uniform(0.6, 0.95) if failing else rng.uniform(0.95, 1.5)
                 offers[i, lot_plan.lot.number, merchant.pk] = (
                     reserve * Decimal(str(round(factor, 3)))
                 ).quantize(Decimal("1"))
