@@ -63,17 +63,12 @@ def _bids() -> Iterator[str]:
 
 
 def _opened_bids() -> Iterator[str]:
+    journaled = _entries("opening.open", "tenders.opening")  # one query, not one an opening
     offers = {}
-    for opening in Opening.objects.all():
-        entry = (
-            Entry.objects.filter(
-                action="opening.open", target_type="tenders.opening", target_id=str(opening.pk)
-            )
-            .values_list("after", flat=True)
-            .first()
-        )
+    for opening_id, round_id in Opening.objects.values_list("pk", "round_id").iterator(CHUNK):
+        entry = journaled.get(str(opening_id))
         if entry is None:
-            yield f"opening of round #{opening.round_id}: no journal entry records it"
+            yield f"opening of round #{round_id}: no journal entry records it"
             continue
         for lot in entry.get("lots", []):
             for row in lot.get("bids", []):
