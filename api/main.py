@@ -21,7 +21,8 @@ api = NinjaAPI(
     description=(
         "Stations, tenders and leases of the high-speed-rail stations. Authenticate with "
         "`Authorization: Bearer <token>`: a merchant creates its tokens in the portal "
-        "(/portal/api-tokens/), an officer in the admin (account settings). Errors: "
+        "(/portal/api-tokens/); staff receive theirs from an administrator "
+        "(`manage.py api_tokens create`). Errors: "
         "`{code, message, field, errors[]}`."
     ),
     urls_namespace="api-v1",
