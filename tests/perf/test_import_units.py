@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from django.db import connection
 
 from stations.imports import units_import
 from stations.models import Unit
+from tests.perf.results import record
 from tests.stations.factories import StationFactory, level, square
 
 pytestmark = [pytest.mark.django_db, pytest.mark.perf]
@@ -84,4 +86,14 @@ def test_import_10000_units_against_bare_pandas_and_shapely():
     print(
         f"units_import, checks + save + audit: {import_s:.3f} s  "
         f"ratio {import_s / baseline_s:.2f}x"
+    )
+    bare_name = "pandas.read_csv + shapely.from_wkt + STRtree"
+    n = f"{SIDE * SIDE:,}"
+    record(f"import {n} units from CSV, checks", check_s, baseline_s, baseline_name=bare_name)
+    record(
+        f"import {n} units from CSV, checks, save and journal",
+        import_s,
+        baseline_s,
+        baseline_name=bare_name,
+        database=connection.vendor,
     )

@@ -16,6 +16,7 @@ from PIL import Image
 from stations import plans, services
 from stations.models import Unit
 from stations.services import PointSpec, UnitSpec
+from tests.perf.results import record
 from tests.stations.factories import level, square
 
 pytestmark = [pytest.mark.perf, pytest.mark.django_db]
@@ -87,3 +88,7 @@ def test_render_a_thousand_unit_plan():
     print(f"render_level_png, 2000 px:         {png_s * 1000:8.1f} ms  ({len(png) / 1e6:.2f} MB)")
     print(f"bare loop writing the path string: {bare_s * 1000:8.1f} ms")
     print(f"SVG / bare loop: {svg_s / bare_s:6.1f}×    PNG / bare loop: {png_s / bare_s:6.1f}×")
+    bare_name = "a bare loop writing the polygons as an SVG path"
+    record("render a 1,000-unit plan as SVG", svg_s, bare_s, baseline_name=bare_name)
+    record("render a 1,000-unit plan as PNG, 2000 px", png_s, bare_s, baseline_name=bare_name)
+    record("plan_data of a 1,000-unit level", load_s)

@@ -28,6 +28,7 @@ from tenders.models import (
     TenderRound,
 )
 from tenders.scoring import lot_standings
+from tests.perf.results import record
 from tests.tenders.committee_factories import member
 from tests.tenders.factories import MerchantFactory
 from tests.tenders.round_factories import add_lot, available_unit, make_round
@@ -180,3 +181,10 @@ def test_ranking_10000_bids_against_one_sql_statement():
     )
     print(f"one hand-written SQL statement: {sql_s:.3f} s")
     print(f"lot_standings (Decimal, 4 places): {ours_s:.3f} s  ratio {ours_s / sql_s:.2f}x")
+    record(
+        f"lot_standings, {LOTS * BIDDERS:,} bids with {scores:,} scores",
+        ours_s,
+        sql_s,
+        baseline_name="one hand-written SQL statement",
+        database=connection.vendor,
+    )

@@ -26,6 +26,7 @@ from leasing.models import Lease, LeaseUnit
 from stations.models import BusinessCategory, Level, Station, Unit
 from stations.reports import get_report, render_report
 from tenders.models import Award, Bid, Lot, OpenedBid, Opening, Result, TenderRound
+from tests.perf.results import record
 from tests.stations.factories import square
 from tests.tenders.factories import MerchantFactory
 from tests.tenders.round_factories import make_round
@@ -214,6 +215,13 @@ def test_rent_vs_reserve_over_100000_leases_against_one_sql_group_by():
           f"{station_s:.3f} s  ratio {station_s / sql_station_s:.2f}x")  # fmt: skip
     print(f"Excel export of the {len(frame):,} rows: {xlsx_s:.1f} s ({len(content):,} bytes); "
           f"the same frame as CSV: {csv_s:.1f} s  ratio {xlsx_s / csv_s:.2f}x")  # fmt: skip
+    vendor, size = connection.vendor, f"{LEASES:,} leases"
+    record(f"rent-vs-reserve per lot, {size}", ours_s, sql_s,
+           baseline_name="one raw SQL GROUP BY", database=vendor)  # fmt: skip
+    record(f"rent-vs-reserve by station, {size}", station_s, sql_station_s,
+           baseline_name="one raw SQL GROUP BY", database=vendor)  # fmt: skip
+    record(f"rent-vs-reserve Excel export, {len(frame):,} rows", xlsx_s, csv_s,
+           baseline_name="the same frame as CSV", database=vendor)  # fmt: skip
 
 
 def check_workbook(content: bytes, frame) -> None:

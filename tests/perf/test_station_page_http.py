@@ -54,6 +54,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.perf.results import record
+
 pytestmark = pytest.mark.perf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -297,3 +299,8 @@ def test_station_page_against_a_plain_page_over_http(demo, server):
         f"station / plain: {median['station'] / median['plain']:.2f} of the medians, "
         f"{best['station'] / best['plain']:.2f} of the best runs (aim ≥ 0.8)"
     )
+    vendor = "sqlite" if postgres_server() is None else "postgresql"
+    page = f"the station page of {site['station_code']} over HTTP"
+    for label, figures in (("median", median), ("best run", best)):
+        record(f"{page}, {label}", figures["station"], figures["plain"], unit="req/s",
+               baseline_name="a plain Wagtail page", database=vendor)  # fmt: skip

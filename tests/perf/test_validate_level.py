@@ -10,9 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pytest
 import shapely
+from django.db import connection
 
 from stations import geometry, services
 from stations.services import UnitSpec
+from tests.perf.results import record
 from tests.stations.factories import level
 
 N_UNITS = 10_000
@@ -203,6 +205,18 @@ def test_validating_a_level_of_ten_thousand_units():
         f"\n  (c) naive pairwise loop over {N_NAIVE:,} units: {naive_s:.3f} s"
         f" → ≈ {naive_s * scale:,.0f} s for {N_UNITS:,} (×{scale:.0f}, n² pairs)"
     )
+    record(
+        f"validate a level of {N_UNITS:,} units (check_units), CPU",
+        a,
+        b,
+        baseline_name="the same rules as bare vectorised shapely",
+    )
+    record(
+        f"validate a level of {N_UNITS:,} units with 11 violations, CPU",
+        faulty["project"][0],
+        faulty["bare"][0],
+        baseline_name="the same rules as bare vectorised shapely",
+    )
 
 
 @pytest.mark.django_db
@@ -224,4 +238,9 @@ def test_creating_two_thousand_units_through_the_service():
         f"\nservices.units_create, {N_SERVICE:,} units from WKT in one call (SQLite unless "
         f"DATABASE_URL says otherwise), with their audit entries: {elapsed:.2f} s "
         f"({elapsed / N_SERVICE * 1000:.2f} ms a unit)"
+    )
+    record(
+        f"units_create, {N_SERVICE:,} units in one call with their journal",
+        elapsed,
+        database=connection.vendor,
     )
