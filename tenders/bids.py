@@ -125,13 +125,12 @@ def _bidding_merchant(actor, round: TenderRound, lot: Lot, merchant: Merchant | 
     """The merchant the actor bids for: one it acts for, admitted to the round for this lot."""
     if actor is None:
         raise PermissionDenied(_("A bid is submitted by a user acting for a merchant."))
-    applications = list(
-        Application.objects.filter(round=round, lots=lot).select_related("merchant")
-    )
+    applications = Application.objects.filter(round=round, lots=lot).select_related("merchant")
     if merchant is not None:
         if not is_member_of(actor, merchant):
             raise PermissionDenied(_("You may not act for %(merchant)s.") % {"merchant": merchant})
-        mine = [a for a in applications if a.merchant_id == merchant.pk]
+        # Only the merchant's own application: a bid holds the round's lock while it runs.
+        mine = list(applications.filter(merchant=merchant))
     else:
         mine = [a for a in applications if is_member_of(actor, a.merchant)]
         if not mine:
