@@ -2,20 +2,12 @@
 per token, and the OpenAPI document."""
 
 import pytest
-from django.core.cache import cache
 
 from tests import factories
 from tests.api.conftest import error_of
 from tests.tenders.factories import MerchantFactory, merchant_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_the_openapi_document_lists_the_three_parts(client):

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from audit.models import Entry
 from leasing import services as leasing
@@ -30,13 +29,6 @@ API = "/api/v1/merchant"
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 # An offer whose digits appear nowhere else in a response.
 OFFER = "187654.32"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

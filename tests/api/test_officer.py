@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from audit.models import Entry
 from leasing import services as leasing
@@ -34,13 +33,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/officer"
 NOW = dt.datetime(2026, 10, 20, 2, tzinfo=dt.UTC)  # 10:00 in Beijing
 TODAY = dt.date(2026, 10, 20)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- people and places --------------------------------------------------------------------

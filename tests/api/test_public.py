@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission, User
-from django.core.cache import cache
 
 from stations import services
 from stations.models import Station, Unit
@@ -28,13 +27,6 @@ from tests.tenders.round_factories import add_lot, available_unit, published_rou
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/public"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def release(*units):

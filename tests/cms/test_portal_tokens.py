@@ -6,7 +6,6 @@ import re
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from wagtail.models import APIToken
@@ -18,13 +17,6 @@ from tests.tenders.factories import MerchantFactory, merchant_user
 pytestmark = pytest.mark.django_db
 URL = "/portal/api-tokens/"
 TOKEN = re.compile(r"wagtail_[0-9A-Za-z]{20,}")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
