@@ -37,8 +37,6 @@ import json
 import os
 import random
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from base64 import b64encode
@@ -49,10 +47,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.perf.serving import gunicorn, log_text
 from tests.perf.test_station_page_http import (
     HEADERS,
-    free_port,
-    log_text,
     percentile,
     postgres,
     postgres_server,
@@ -61,7 +58,6 @@ from tests.perf.test_station_page_http import (
 
 pytestmark = pytest.mark.perf
 
-ROOT = Path(__file__).resolve().parents[2]
 # Named after the process: two runs at once (another perf run picking this file up) must not
 # drop each other's database mid-rush.
 POSTGRES_DB = os.environ.get("PERF_BID_DB", f"hsr_perf_bid_rush_{os.getpid()}")
@@ -137,45 +133,23 @@ def server(site):
     """gunicorn serving the benchmark's database on a free port; stopped however the test
     ends."""
     env, made = site
-    port = free_port()
-    log = open(Path(env["HSR_PERF_MEDIA_ROOT"]).parent / "gunicorn.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
-            *("--worker-class", WORKER_CLASS, "--backlog", "2048"),
-            *(("--threads", str(THREADS)) if WORKER_CLASS == "gthread" else ()),
-            *("--timeout", "120", "--graceful-timeout", "5"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        token = made["merchants"][0]["token"]
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "gunicorn exited:\n" + log_text(log)
-            try:
-                status, body = request(port, "GET", "/api/v1/merchant/profile/", token)
-                assert status == 200, body
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer:\n" + log_text(log)
-                time.sleep(0.2)
+    token = made["merchants"][0]["token"]
+    options = [
+        *("--workers", str(WORKERS), "--worker-class", WORKER_CLASS, "--backlog", "2048"),
+        *(("--threads", str(THREADS)) if WORKER_CLASS == "gthread" else ()),
+        *("--timeout", "120", "--graceful-timeout", "5"),
+    ]
+
+    def ready(port: int) -> None:
+        status, body = request(port, "GET", "/api/v1/merchant/profile/", token)
+        assert status == 200, body
+
+    log_path = Path(env["HSR_PERF_MEDIA_ROOT"]).parent / "gunicorn.log"
+    with gunicorn(env, log_path, options, ready) as (port, log):
         # Each worker answers a request before the rush (its imports and connection made).
         for _ in range(WORKERS * 2):
             assert request(port, "GET", BIDS, token)[0] == 200
         yield port, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @dataclass

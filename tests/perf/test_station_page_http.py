@@ -41,7 +41,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,10 +54,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.perf.results import record
+from tests.perf.serving import ROOT, gunicorn
 
 pytestmark = pytest.mark.perf
 
-ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("PERF_HTTP_SECONDS", "5"))
 ROUNDS = int(os.environ.get("PERF_HTTP_ROUNDS", "3"))
 CLIENTS = int(os.environ.get("PERF_HTTP_CLIENTS", "4"))
@@ -132,12 +131,6 @@ def demo(tmp_path_factory):
             postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(port: int, path: str) -> tuple[int, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -150,47 +143,15 @@ def get(port: int, path: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def server(demo):
-    """gunicorn serving the demo on a free port; stopped (terminated, waited for) however the
-    test ends."""
+    """gunicorn serving the demo on a free port; stopped however the test ends."""
     env, site = demo
-    port = free_port()
-    log = open(Path(env["HSR_PERF_MEDIA_ROOT"]).parent / "gunicorn.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
-            *("--timeout", "60", "--graceful-timeout", "5"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "gunicorn exited:\n" + log_text(log)
-            try:
-                get(port, site["plain_url"])
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer:\n" + log_text(log)
-                time.sleep(0.2)
+    options = ["--workers", str(WORKERS), "--timeout", "60", "--graceful-timeout", "5"]
+    log_path = Path(env["HSR_PERF_MEDIA_ROOT"]).parent / "gunicorn.log"
+    with gunicorn(env, log_path, options, ready=lambda port: get(port, site["plain_url"])) as (
+        port,
+        _log,
+    ):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def log_text(log) -> str:
-    log.flush()
-    log.seek(0)
-    return log.read()[-4000:]
 
 
 @dataclass
