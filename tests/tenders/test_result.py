@@ -17,8 +17,8 @@ from audit.models import Entry
 from stations import services as space
 from stations.models import Unit
 from stations.transitions import InvalidTransition, ensure_transition
+from tenders import integrity, scoring
 from tenders import result as outcome
-from tenders import scoring
 from tenders.committee import declarations_submit, seat_appoint
 from tenders.models import (
     Award,
@@ -422,7 +422,9 @@ def test_a_round_without_any_valid_bid_is_declared_failed(clock):
 # --- the journal vouches for every step ---------------------------------------------------
 
 
-def test_every_step_is_journaled_and_verifies(publicity, clock):
+@pytest.mark.parametrize("chunk", [2000, 1])
+def test_every_step_is_journaled_and_verifies(publicity, clock, monkeypatch, chunk):
+    monkeypatch.setattr(integrity, "CHUNK", chunk)  # one row a window: none judged alone
     clock.move_to(publicity.round.publicity_ends_at)
     outcome.round_award(actor=publicity.officer, round=publicity.round)
     actions = set(Entry.objects.values_list("action", flat=True))
@@ -444,14 +446,18 @@ def test_every_step_is_journaled_and_verifies(publicity, clock):
         ("tenders_award", "annual_rent", "1", "the rent or the winner differs"),
     ],
 )
+@pytest.mark.parametrize(("chunk", "which"), [(2000, "MIN"), (1, "MAX")])
 def test_verify_audit_fails_after_a_row_is_altered_in_sql(
-    publicity, clock, table, column, value, fault
+    publicity, clock, monkeypatch, table, column, value, fault, chunk, which
 ):
+    """Found whether the altered row is in the first window of rows read or the last (the
+    records are checked ``integrity.CHUNK`` rows at a time)."""
+    monkeypatch.setattr(integrity, "CHUNK", chunk)
     clock.move_to(publicity.round.publicity_ends_at)
     outcome.round_award(actor=publicity.officer, round=publicity.round)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {column} = {value} WHERE id = (SELECT MIN(id) FROM {table})"
+            f"UPDATE {table} SET {column} = {value} WHERE id = (SELECT {which}(id) FROM {table})"
         )
     with pytest.raises(CommandError) as broken:
         call_command("verify_audit", stdout=StringIO())
