@@ -100,36 +100,47 @@ def record_many(*, actor, action: str, changes: Iterable[dict[str, Any]]) -> lis
     For batch services (an import of thousands of units): the chain is the same as from as
     many ``record`` calls, but the chain lock, the read of its head and the insert happen once.
     """
+    with transaction.atomic():
+        entries = chained_entries(actor=actor, action=action, changes=changes)
+        return Entry.objects.bulk_create(entries, batch_size=500)
+
+
+def chained_entries(*, actor, action: str, changes: Iterable[dict[str, Any]]) -> list[Entry]:
+    """The entries of ``changes``, numbered and hashed onto the chain's head, not yet saved.
+
+    Takes the chain's lock for the caller's transaction (which must be open and must insert
+    them before it ends): ``record_many`` saves them with ``bulk_create``; the network
+    generator copies them in with COPY, where inserting JSON columns row by row is too slow.
+    """
     changes = list(changes)
     if not changes:
         return []
-    with transaction.atomic():
-        _lock_chain()
-        last = Entry.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
-        is_user = actor is not None and getattr(actor, "pk", None) is not None
-        now = timezone.now()
-        entries = []
-        for change in changes:
-            target = change.get("target")
-            seq += 1
-            entry = Entry(
-                seq=seq,
-                recorded_at=now,
-                actor_id=actor.pk if is_user else None,
-                actor_name=(actor.get_username() if is_user else "system"),
-                action=action,
-                target_type=target._meta.label_lower if target is not None else "",
-                target_id=str(target.pk) if target is not None else "",
-                target_repr=str(target)[:255] if target is not None else "",
-                before=to_jsonable(change.get("before")),
-                after=to_jsonable(change.get("after")),
-                data=to_jsonable(change.get("data")),
-                prev_hash=prev_hash,
-            )
-            entry.hash = prev_hash = chain_hash(prev_hash, entry)
-            entries.append(entry)
-        return Entry.objects.bulk_create(entries, batch_size=500)
+    _lock_chain()
+    last = Entry.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    now = timezone.now()
+    entries = []
+    for change in changes:
+        target = change.get("target")
+        seq += 1
+        entry = Entry(
+            seq=seq,
+            recorded_at=now,
+            actor_id=actor.pk if is_user else None,
+            actor_name=(actor.get_username() if is_user else "system"),
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_repr=str(target)[:255] if target is not None else "",
+            before=to_jsonable(change.get("before")),
+            after=to_jsonable(change.get("after")),
+            data=to_jsonable(change.get("data")),
+            prev_hash=prev_hash,
+        )
+        entry.hash = prev_hash = chain_hash(prev_hash, entry)
+        entries.append(entry)
+    return entries
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, models
-from django.utils import timezone
 from shapely.geometry import box
 
 from stations.geometry import area_m2
@@ -141,41 +140,19 @@ def insert_models(model, objects: list) -> list:
 
 def journal(*, action: str, changes: list[dict]) -> None:
     """Append one journal entry per change, by the system, exactly as ``audit.record_many``
-    writes them (the same fields, hashes and chain, which verify_audit checks), inserted by
-    :func:`insert_rows`: record_many's bulk insert of the JSON columns took most of the
-    generation's time. Runs inside the generation's transaction, under the chain's lock."""
-    from audit.journal import _lock_chain, chain_hash, to_jsonable
-    from audit.models import GENESIS_HASH, Entry
+    writes them (audit.journal.chained_entries: the same fields, hashes and chain, which
+    verify_audit checks), inserted by :func:`insert_rows`: record_many's bulk insert of the
+    JSON columns took most of the generation's time. Runs inside the generation's
+    transaction, under the chain's lock."""
+    from audit.journal import chained_entries
+    from audit.models import Entry
 
-    if not changes:
-        return
-    _lock_chain()
-    last = Entry.objects.order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
-    now = timezone.now()
     columns = ["seq", "recorded_at", "actor_id", "actor_name", "action", "target_type",
                "target_id", "target_repr", "before", "after", "data", "prev_hash", "hash"]  # fmt: skip
-    rows = []
-    for change in changes:
-        target = change["target"]
-        seq += 1
-        entry = Entry(
-            seq=seq,
-            recorded_at=now,
-            actor_id=None,
-            actor_name="system",
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            target_repr=str(target)[:255],
-            before=to_jsonable(change.get("before")),
-            after=to_jsonable(change.get("after")),
-            data=to_jsonable(change.get("data")),
-            prev_hash=prev_hash,
-        )
-        entry.hash = prev_hash = chain_hash(prev_hash, entry)
-        rows.append(tuple(getattr(entry, column) for column in columns))
-    insert_rows(Entry, columns, rows)
+    entries = chained_entries(actor=None, action=action, changes=changes)
+    if entries:
+        rows = [tuple(getattr(entry, column) for column in columns) for entry in entries]
+        insert_rows(Entry, columns, rows)
 
 
 @dataclass
