@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from leasing.generate import NetworkNotEmpty, Progress, generate_network, network_digest
 
@@ -53,6 +54,11 @@ class Command(BaseCommand):
             raise CommandError(str(refusal)) from None
         finally:
             progress.close()
+        if connection.vendor == "postgresql":
+            # Rows written by COPY leave the planner's statistics empty until autovacuum comes
+            # round: without them the first queries on the network plan as for empty tables.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         for name, count in generated.counts.items():
             self.stdout.write(f"{name:>16}: {count:,}")
         self.stdout.write(f"{'seconds':>16}: {generated.seconds:,.1f}")
