@@ -42,9 +42,7 @@ class API(NinjaAPI):
                     operation.setdefault("responses", {})["422"] = {
                         "description": "The Idempotency-Key was used with another request",
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Error"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                         },
                     }
         return schema

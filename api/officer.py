@@ -321,11 +321,15 @@ class AwardOut(Schema):
 AWARD_ORDERING = {"awarded_at": "awarded_at", "annual_rent": "annual_rent"}
 
 
+def _award_rows():
+    return Award.objects.select_related(
+        "lot__round", "lot__station", "lot__business_type", "merchant", "lease"
+    ).prefetch_related(Prefetch("lot__units", queryset=Unit.objects.only("pk", "code")))
+
+
 def _awards(user):
-    return (
-        Award.objects.filter(lot__round__in=rounds_for(user), lot__station__in=stations_for(user))
-        .select_related("lot__round", "lot__station", "lot__business_type", "merchant", "lease")
-        .prefetch_related(Prefetch("lot__units", queryset=Unit.objects.only("pk", "code")))
+    return _award_rows().filter(
+        lot__round__in=rounds_for(user), lot__station__in=stations_for(user)
     )
 
 
@@ -410,9 +414,8 @@ def round_award(request, round_id: int = _id_path()):
         made = outcome.round_award(actor=request.user, round=round)
     round.refresh_from_db(fields=["status"])
     memo: dict = {}
-    awards = (
-        _awards(request.user).filter(pk__in=[award.pk for award in made]).order_by("lot__number")
-    )
+    # The awards the officer just made, whatever the stations the list would show them.
+    awards = _award_rows().filter(pk__in=[award.pk for award in made]).order_by("lot__number")
     return {
         "round_id": round.pk,
         "round": round.code,

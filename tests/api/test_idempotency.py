@@ -53,9 +53,7 @@ def test_without_the_header_nothing_changes(caller, merchant):
     assert not IdempotencyKey.objects.exists()
 
 
-def test_the_same_key_and_request_answer_the_first_response_and_do_nothing_more(
-    caller, merchant
-):
+def test_the_same_key_and_request_answer_the_first_response_and_do_nothing_more(caller, merchant):
     first = patch_profile(caller, contact_name="Ms Li")
     journal = Entry.objects.count()
     # Changed meanwhile by someone else: a replay must not undo that.
@@ -141,9 +139,7 @@ def test_without_a_valid_token_the_key_is_not_looked_at(api_client):
     assert not IdempotencyKey.objects.exists()
 
 
-def test_an_expired_key_runs_the_request_again_and_the_command_purges_old_keys(
-    caller, merchant
-):
+def test_an_expired_key_runs_the_request_again_and_the_command_purges_old_keys(caller, merchant):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         patch_profile(caller, store_count=3)
@@ -209,4 +205,8 @@ def test_the_openapi_document_names_the_header_on_every_write_only(client):
     assert writes >= 11  # bids, withdrawal, applications, demands (3), turnover, profile,
     # unit status, payment, award
     award = schema["paths"]["/api/v1/officer/rounds/{round_id}/award/"]["post"]
-    assert award["parameters"][-1]["schema"] == {"type": "string", "minLength": 1, "maxLength": 255}
+    assert award["parameters"][-1]["schema"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+    }

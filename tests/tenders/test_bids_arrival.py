@@ -65,9 +65,7 @@ def test_a_bid_that_arrived_before_the_deadline_counts_though_taken_after_it(
     entry = Entry.objects.get(action="bid.submit")
     assert dt.datetime.fromisoformat(entry.after["received_at"]) == arrived
     assert entry.after["deadline_judged_by"] == "received_at"
-    assert dt.datetime.fromisoformat(entry.after["taken_at"]) == DEADLINE + dt.timedelta(
-        seconds=1
-    )
+    assert dt.datetime.fromisoformat(entry.after["taken_at"]) == DEADLINE + dt.timedelta(seconds=1)
 
 
 def test_a_bid_that_arrived_at_the_deadline_is_refused_and_nothing_is_saved(
@@ -141,9 +139,7 @@ def test_the_api_judges_by_the_arrival_stamped_first(
     assert dt.datetime.fromisoformat(withdrawn.json()["withdrawn_at"]) == arrived
 
 
-def test_the_api_refuses_a_bid_arriving_at_the_deadline(
-    round_obj, lot, bidder, monkeypatch
-):
+def test_the_api_refuses_a_bid_arriving_at_the_deadline(round_obj, lot, bidder, monkeypatch):
     _merchant, user = bidder
     monkeypatch.setattr("cms.arrival._clock", lambda: DEADLINE)
     response = TokenClient(user).post_json("/api/v1/merchant/bids/", offer(lot))
