@@ -16,7 +16,8 @@ The key is inserted before the view runs and its answer stored after, in the SAM
 as the view's writes: a worker killed before the commit leaves neither, and the retry runs
 the operation; after the commit, the retry replays. A concurrent duplicate blocks on the
 key's unique index until the first commits (then replays) or rolls back (then runs). Only
-answers below 400 are kept: a refusal changed nothing, so its retry is judged afresh. Keys
+the answers of writes done are kept (the API's 2xx, a form's redirect): a refusal changed
+nothing, so its retry is judged afresh. Keys
 expire after IDEMPOTENCY_KEY_TTL_HOURS (24); ``manage.py purge_idempotency_keys`` (or the task
 api.tasks.purge_idempotency_keys) deletes the expired ones.
 """
@@ -82,6 +83,15 @@ def _api_user(request):
     if TokenAuth()(request) is None:
         return None
     return request.user
+
+
+def _done(request, response) -> bool:
+    """Whether the answer says the write was done: a 2xx from the API; a redirect from a form
+    (a form shown again, 200, is a refusal there)."""
+    status = response.status_code
+    if request.path.startswith(API_PREFIX):
+        return 200 <= status < 300
+    return 300 <= status < 400
 
 
 class IdempotencyMiddleware:
@@ -150,7 +160,7 @@ class IdempotencyMiddleware:
                 row = IdempotencyKey.objects.get(user=user, key=key)
                 return self._replay(request, row, fingerprint)
             response = view_func(request, *view_args, **view_kwargs)
-            if getattr(response, "streaming", False) or response.status_code >= 400:
+            if getattr(response, "streaming", False) or not _done(request, response):
                 row.delete()
                 return response
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):

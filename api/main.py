@@ -24,7 +24,7 @@ IDEMPOTENCY_PARAMETER = {
         "1–255 printable ASCII characters, unique per change (a UUID, say). A retry with the "
         "same key and the same request answers the first response again (header "
         "`Idempotent-Replayed: true`) instead of doing it twice; the same key with another "
-        "request answers 422 (`key_reused`). Kept for 24 hours; only answers below 400 are kept."
+        "request answers 422 (`key_reused`). Kept for 24 hours; only successful (2xx) answers are kept."
     ),
 }
 
