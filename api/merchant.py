@@ -443,7 +443,7 @@ class MerchantReceiptOut(Schema):
     id: int
     receipt_number: str
     received_at: dt.datetime = Field(
-        description="when the server received the request (its clock, before any queueing)"
+        description="when the server received the request (its clock, before any wait for a lock)"
     )
     deadline_judged_by: Literal["received_at"] = Field(
         DEADLINE_JUDGED_BY,
