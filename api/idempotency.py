@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,6 +70,16 @@ def _fingerprint(*parts: bytes) -> str:
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
+
+
+def _body(request) -> bytes:
+    """The raw body; a multipart body already parsed (no longer readable raw) by its fields
+    and files' names and sizes."""
+    try:
+        return request.body
+    except RawPostDataException:
+        files = sorted((name, f.name, f.size) for name, f in request.FILES.items())
+        return (request.POST.urlencode() + repr(files)).encode()
 
 
 def _api_error(status: int, code: str, message: str) -> JsonResponse:
@@ -124,7 +135,7 @@ class IdempotencyMiddleware:
         if user is None:
             return None  # the operation answers 401 itself
         fingerprint = _fingerprint(
-            request.method.encode(), request.get_full_path().encode(), request.body
+            request.method.encode(), request.get_full_path().encode(), _body(request)
         )
         return self._once(request, user, key, fingerprint, view_func, view_args, view_kwargs)
 
