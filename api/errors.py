@@ -6,7 +6,8 @@
 ``code`` is one of ``invalid`` (400: the service or the schema refused the input; ``field``
 names the first field at fault and ``errors`` lists every one), ``unauthenticated`` (401),
 ``forbidden`` (403), ``not_found`` (404: also what another merchant's or station's object
-answers), ``conflict`` (409), ``throttled`` (429, with Retry-After) and ``server_error`` (500).
+answers), ``conflict`` (409), ``key_reused`` (422: an Idempotency-Key sent again with another
+request, api.idempotency), ``throttled`` (429, with Retry-After) and ``server_error`` (500).
 Messages are in the caller's language (Accept-Language), as the services write them.
 """
 

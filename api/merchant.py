@@ -34,6 +34,7 @@ from pydantic import ConfigDict
 from api.auth import TokenAuth, merchant_of
 from api.errors import ERRORS
 from api.lists import Pagination, ordered
+from cms.arrival import arrival_of
 from cms.portal.tendering import portal_rounds
 from leasing.models import Instalment, Lease, LeaseUnit, TurnoverReport
 from leasing.selectors import leases_for
@@ -41,7 +42,7 @@ from leasing.services import turnover_report
 from stations.models import Station
 from tenders import selectors, services
 from tenders.applications import application_submit
-from tenders.bids import bid_submit, bid_withdraw
+from tenders.bids import DEADLINE_JUDGED_BY, bid_submit, bid_withdraw, deadline_rule
 from tenders.models import Application, Bid, BidDocument, Brand, Demand, Lot, Merchant
 
 router = Router(tags=["merchant"], auth=TokenAuth())
@@ -441,7 +442,14 @@ class MerchantReceiptOut(Schema):
 
     id: int
     receipt_number: str
-    received_at: dt.datetime
+    received_at: dt.datetime = Field(
+        description="when the server received the request (its clock, before any wait for a lock)"
+    )
+    deadline_judged_by: Literal["received_at"] = Field(
+        DEADLINE_JUDGED_BY,
+        description="the deadline (of the bid, and of its withdrawal) was judged by received_at",
+    )
+    deadline_rule: str = Field(description="the same, in words, in the caller's language")
     digest: str
     status: str
     version: int
@@ -449,6 +457,10 @@ class MerchantReceiptOut(Schema):
     round: MerchantRoundRef
     lot: MerchantLotRef
     documents: list[MerchantDocumentDigest]
+
+    @staticmethod
+    def resolve_deadline_rule(obj) -> str:
+        return deadline_rule()
 
 
 def _bids(merchant: Merchant):
@@ -559,6 +571,7 @@ def bid_create(request, payload: MerchantBidIn):
             proposal=payload.proposal,
             documents=documents,
             merchant=merchant,
+            arrived_at=arrival_of(request),
         )
     return Status(201, _bids(merchant).get(receipt_number=receipt.receipt_number))
 
@@ -570,7 +583,7 @@ def bid_withdrawal(request, bid_id: int):
     merchant = merchant_of(request)
     found = _bid(merchant, bid_id)
     with transaction.atomic():
-        bid_withdraw(actor=request.user, bid=found)
+        bid_withdraw(actor=request.user, bid=found, arrived_at=arrival_of(request))
     return _bid(merchant, bid_id)
 
 

@@ -4,9 +4,9 @@ reads and changes nothing. What a finance system needs to bill: leases, the rent
 payments; and every report as JSON.
 
 Reads go through the selectors the admin uses (stations.selectors, tenders.round_selectors,
-leasing.selectors); the two writes — a unit's status by hand, an instalment's payment — call
-the admin's services, which decide who may (403 when the object is visible but not theirs to
-change)."""
+leasing.selectors); the writes — a unit's status by hand, a round's award, an instalment's
+payment — call the admin's services, which decide who may (403 when the object is visible but
+not theirs to change)."""
 
 import datetime as dt
 import math
@@ -33,6 +33,7 @@ from stations import services as space
 from stations.models import Unit
 from stations.selectors import get_unit_for, stations_for, units_for
 from stations.transitions import InvalidTransition
+from tenders import result as outcome
 from tenders.models import Award, Lot, TenderRound
 from tenders.round_selectors import get_round_for, lots_for, reserve_visible_to, rounds_for
 
@@ -320,11 +321,15 @@ class AwardOut(Schema):
 AWARD_ORDERING = {"awarded_at": "awarded_at", "annual_rent": "annual_rent"}
 
 
+def _award_rows():
+    return Award.objects.select_related(
+        "lot__round", "lot__station", "lot__business_type", "merchant", "lease"
+    ).prefetch_related(Prefetch("lot__units", queryset=Unit.objects.only("pk", "code")))
+
+
 def _awards(user):
-    return (
-        Award.objects.filter(lot__round__in=rounds_for(user), lot__station__in=stations_for(user))
-        .select_related("lot__round", "lot__station", "lot__business_type", "merchant", "lease")
-        .prefetch_related(Prefetch("lot__units", queryset=Unit.objects.only("pk", "code")))
+    return _award_rows().filter(
+        lot__round__in=rounds_for(user), lot__station__in=stations_for(user)
     )
 
 
@@ -387,6 +392,36 @@ def award(request, award_id: int = _id_path()):
     if found is None:
         raise Http404
     return _award_out(request.user, found, {})
+
+
+class RoundAwardOut(Schema):
+    round_id: int
+    round: str
+    status: str = Field(description="awarded, or failed when no lot could be awarded")
+    awards: list[AwardOut]
+
+
+@router.post("/rounds/{round_id}/award/", response={200: RoundAwardOut, **ERRORS})
+def round_award(request, round_id: int = _id_path()):
+    """Make the award of a round (tenders.result.round_award, as the admin's "Make the award"):
+    after the publicity period, with no objection awaiting its decision, each open lot goes to
+    its first-ranked bid and a lot without one fails, in one transaction. 404 for a round the
+    user may not see; 403 for one who may see it but not run rounds; the service's refusals
+    (400) otherwise. Send an ``Idempotency-Key``: a retry then answers the award made."""
+    ensure_staff(request.user)
+    round = get_round_for(request.user, round_id)
+    with transaction.atomic():
+        made = outcome.round_award(actor=request.user, round=round)
+    round.refresh_from_db(fields=["status"])
+    memo: dict = {}
+    # The awards the officer just made, whatever the stations the list would show them.
+    awards = _award_rows().filter(pk__in=[award.pk for award in made]).order_by("lot__number")
+    return {
+        "round_id": round.pk,
+        "round": round.code,
+        "status": round.status,
+        "awards": [_award_out(request.user, award, memo) for award in awards],
+    }
 
 
 # --- leases, the rent schedule, payments --------------------------------------------------

@@ -2,8 +2,10 @@
 
 A bid is sealed (AES-GCM under the round's own key) before it reaches the database, so no
 column holds a readable amount. The deadline is enforced on the server under a row lock on the
-round, with the time read after the lock is taken: a bid received a microsecond before the
-deadline counts, one received at the deadline is refused. Every step is journaled with the
+round, and judged by the time the server received the request (``arrived_at``, stamped by
+cms.arrival before any lock; the time read under the lock when a caller has no request): a bid
+received a microsecond before the deadline counts even if it waited behind others for the lock,
+one received at the deadline is refused. Every step is journaled with the
 receipt number and digest, never the amount. Nobody, officers included, reads a sealed bid
 before the opening; each attempt is refused and journaled.
 """
@@ -52,6 +54,18 @@ MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
 OPENED_STATUSES = frozenset({Status.OPENED, Status.SCORED, Status.PUBLICITY, Status.AWARDED})
 
 
+# What a receipt and its journal entry say the deadline was judged by.
+DEADLINE_JUDGED_BY = "received_at"
+
+
+def deadline_rule() -> str:
+    """The receipt's sentence on how the deadline was judged (API, portal, downloaded file)."""
+    return _(
+        "The deadline was judged by the time the server received the request (received at), "
+        "not by when the bid was processed."
+    )
+
+
 @dataclass(frozen=True)
 class Receipt:
     """What the merchant keeps: server time of receipt, receipt number, digest of the seal."""
@@ -59,11 +73,21 @@ class Receipt:
     receipt_number: str
     received_at: dt.datetime
     digest: str
+    deadline_judged_by: str = DEADLINE_JUDGED_BY
 
 
 def _server_now() -> dt.datetime:
     """The server clock, read once under the round lock (tests patch it to race the deadline)."""
     return timezone.now()
+
+
+def _judged_time(arrived_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """The time the deadline is judged by: the request's arrival when the caller has one."""
+    if arrived_at is None:
+        return now
+    if timezone.is_naive(arrived_at):
+        raise ValueError("arrived_at must be an aware datetime (the server's clock, UTC)")
+    return arrived_at
 
 
 def sha256_hex(data: bytes) -> str:
@@ -178,14 +202,18 @@ def bid_submit(
     proposal: str,
     documents: Iterable = (),
     merchant: Merchant | None = None,
+    arrived_at: dt.datetime | None = None,
 ) -> Receipt:
     """Seal and store a bid for ``lot``; it replaces the merchant's active bid for the lot.
 
     ``merchant`` is needed only when the actor acts for several applicants. The offer is a
     positive amount with at most 2 decimals (the reserve price is checked at the opening).
+    ``arrived_at`` is when the server received the request (cms.arrival): the deadline is
+    judged by it and it is the bid's time of receipt; without it, the time under the lock.
     """
     round = _locked_round(round)
-    now = _server_now()
+    taken_at = _server_now()
+    now = _judged_time(arrived_at, taken_at)
     lot = Lot.objects.get(pk=getattr(lot, "pk", lot))
     if lot.round_id != round.pk:
         raise ValidationError({"lot": _("%(lot)s is not a lot of this round.") % {"lot": lot}})
@@ -250,6 +278,8 @@ def bid_submit(
         after={
             "receipt_number": bid.receipt_number,
             "received_at": now,
+            "deadline_judged_by": DEADLINE_JUDGED_BY,
+            "taken_at": taken_at,
             "digest": bid.digest,
             "lot": lot.number,
             "merchant": merchant.pk,
@@ -261,10 +291,14 @@ def bid_submit(
 
 
 @transaction.atomic
-def bid_withdraw(*, actor, bid: Bid) -> Bid:
-    """Withdraw the merchant's active bid, before the deadline; its content stays as it was."""
+def bid_withdraw(*, actor, bid: Bid, arrived_at: dt.datetime | None = None) -> Bid:
+    """Withdraw the merchant's active bid, before the deadline; its content stays as it was.
+
+    The deadline is judged by ``arrived_at`` (when the server received the request), which is
+    also the time of withdrawal; without it, by the time under the lock."""
     round = _locked_round(bid.round)
-    now = _server_now()
+    taken_at = _server_now()
+    now = _judged_time(arrived_at, taken_at)
     bid = Bid.objects.select_for_update().select_related("merchant", "lot").get(pk=bid.pk)
     if not is_member_of(actor, bid.merchant):
         raise PermissionDenied(_("You may not act for %(merchant)s.") % {"merchant": bid.merchant})
@@ -282,7 +316,13 @@ def bid_withdraw(*, actor, bid: Bid) -> Bid:
         action="bid.withdraw",
         target=bid,
         before={"status": Bid.Status.ACTIVE},
-        after={"status": bid.status, "withdrawn_at": now, "receipt_number": bid.receipt_number},
+        after={
+            "status": bid.status,
+            "withdrawn_at": now,
+            "deadline_judged_by": DEADLINE_JUDGED_BY,
+            "taken_at": taken_at,
+            "receipt_number": bid.receipt_number,
+        },
     )
     return bid
 

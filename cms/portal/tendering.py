@@ -30,13 +30,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from cms.arrival import arrival_of
 from cms.columns import category_name
 from cms.forms import apply_service_errors
 from cms.portal import forms_tendering
 from cms.round_views import THRESHOLD_LABELS, money, opening_record_view
 from tenders import result as outcome
 from tenders.applications import application_checks, application_submit
-from tenders.bids import BIDDING_STATUSES, bid_submit, bid_withdraw
+from tenders.bids import BIDDING_STATUSES, bid_submit, bid_withdraw, deadline_rule
 from tenders.models import (
     Application,
     Award,
@@ -507,6 +508,7 @@ class BidView(LotPageMixin, FormPage):
             proposal=form.cleaned_data["proposal"],
             documents=form.cleaned_data["documents"],
             merchant=self.merchant,
+            arrived_at=arrival_of(self.request),
         )
         bid = Bid.objects.get(receipt_number=receipt.receipt_number)
         messages.success(
@@ -545,6 +547,7 @@ class BidPageMixin(RoundPageMixin):
 def receipt_context(bid: Bid) -> dict:
     return {
         "bid": bid,
+        "deadline_rule": deadline_rule(),
         "round": bid.round,
         "lot": bid.lot,
         "merchant": bid.merchant,
@@ -596,7 +599,7 @@ class WithdrawView(BidPageMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            bid_withdraw(actor=request.user, bid=self.bid)
+            bid_withdraw(actor=request.user, bid=self.bid, arrived_at=arrival_of(request))
         except (ValidationError, PermissionDenied) as refusal:
             return self.render_to_response(self.get_context_data(errors=refusal_text(refusal)))
         messages.success(

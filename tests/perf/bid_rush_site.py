@@ -10,7 +10,8 @@ each step prints JSON:
 - ``deadline ROUND SECONDS``: moves the bid deadline to SECONDS from now (real time), through
   rounds.round_change_schedule, as an officer would; prints the new deadline.
 - ``bids ROUND``: every bid of the round as stored (receipt, digest, status, version, time,
-  merchant, its documents' digests), and the count of bid.submit entries in the journal.
+  merchant, its documents' digests), the count of bid.submit entries in the journal, and how
+  many of them were taken under the round's lock at or after the deadline (received before it).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def deadline(round_id: int, seconds: float) -> dict:
 
 def bids(round_id: int) -> dict:
     from audit.models import Entry
-    from tenders.models import Bid
+    from tenders.models import Bid, TenderRound
 
     stored = [
         {
@@ -101,8 +102,16 @@ def bids(round_id: int) -> dict:
         }
         for bid in Bid.objects.filter(round_id=round_id).order_by("pk")
     ]
-    submitted = Entry.objects.filter(action="bid.submit").count()
-    return {"bids": stored, "journal_bid_submit": submitted}
+    entries = Entry.objects.filter(action="bid.submit")
+    # Received before the deadline but taken (the round's lock) at or after it: they count,
+    # the deadline being judged by the arrival.
+    deadline = TenderRound.objects.get(pk=round_id).bid_deadline
+    taken_late = sum(
+        1
+        for after in entries.values_list("after", flat=True)
+        if dt.datetime.fromisoformat(after["taken_at"]) >= deadline
+    )
+    return {"bids": stored, "journal_bid_submit": entries.count(), "taken_late": taken_late}
 
 
 if __name__ == "__main__":

@@ -29,14 +29,18 @@ def log_text(log) -> str:
 
 @contextmanager
 def gunicorn(
-    env: dict, log_path: Path, options: list[str], ready: Callable[[int], object]
+    env: dict,
+    log_path: Path,
+    options: list[str],
+    ready: Callable[[int], object],
+    app: str = "config.wsgi",
 ) -> Iterator[tuple[int, object]]:
-    """Serve config.wsgi with ``options`` until ``ready(port)`` stops raising OSError (60 s at
-    most); yields (port, log)."""
+    """Serve ``app`` (config.wsgi; the fault tests give their own) with ``options`` until
+    ``ready(port)`` stops raising OSError (60 s at most); yields (port, log)."""
     port = free_port()
     log = open(log_path, "w+")  # noqa: SIM115 - closed below, after the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", *options],
+        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", *options],
         cwd=ROOT,
         env=env,
         stdout=log,
