@@ -27,4 +27,3 @@ urlpatterns += [path("", include(wagtail_urls))]
 
 # A database outage met outside a view (in a middleware) is a 503 too, not a 500.
 handler500 = "cms.unavailable.server_error"
-
