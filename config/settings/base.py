@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cms",
     "api",
     "notifications",
+    "backup",
     "django_tasks",
     "django_tasks_db",
     "ninja",
