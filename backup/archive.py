@@ -33,6 +33,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext as _
 
 MANIFEST = "manifest.json"
 DATABASE_FILE = "database.dump"
@@ -75,8 +76,10 @@ def _database(alias: str = "default") -> dict:
     db = settings.DATABASES[alias]
     if db["ENGINE"] != "django.db.backends.postgresql":
         raise BackupError(
-            "Backup and restore need PostgreSQL (DATABASE_URL=postgres://…); "
-            "a SQLite database is backed up by copying its file while nothing runs."
+            _(
+                "Backup and restore need PostgreSQL (DATABASE_URL=postgres://…); "
+                "a SQLite database is backed up by copying its file while nothing runs."
+            )
         )
     return db
 
@@ -99,14 +102,19 @@ def _tool_env(db: dict) -> dict:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupError(f"{name} is not installed (apt-get install postgresql-client-15).")
+        raise BackupError(
+            _("%(tool)s is not installed (apt-get install postgresql-client-15).") % {"tool": name}
+        )
     return found
 
 
 def _run(args: list[str], env: dict) -> str:
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise BackupError(f"{Path(args[0]).name} failed: {done.stderr.strip()}")
+        raise BackupError(
+            _("%(tool)s failed: %(error)s")
+            % {"tool": Path(args[0]).name, "error": done.stderr.strip()}
+        )
     return done.stdout
 
 
@@ -196,11 +204,18 @@ def read_manifest(folder: Path | str) -> dict:
     try:
         manifest = json.loads(path.read_text())
     except FileNotFoundError:
-        raise BackupError(f"{path} does not exist: not a backup folder.") from None
+        raise BackupError(
+            _("%(path)s does not exist: not a backup folder.") % {"path": path}
+        ) from None
     except ValueError as exc:
-        raise BackupError(f"{path} is not valid JSON: {exc}.") from None
+        raise BackupError(
+            _("%(path)s is not valid JSON: %(error)s.") % {"path": path, "error": exc}
+        ) from None
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"{path} is of format {manifest.get('format')!r}, not {FORMAT}.")
+        raise BackupError(
+            _("%(path)s is of format %(found)r, not %(format)s.")
+            % {"path": path, "found": manifest.get("format"), "format": FORMAT}
+        )
     return manifest
 
 
@@ -210,10 +225,11 @@ def check_files(folder: Path | str, manifest: dict) -> None:
         facts = manifest[part]
         path = Path(folder) / facts["file"]
         if not path.is_file():
-            raise BackupError(f"{path} is missing.")
+            raise BackupError(_("%(path)s is missing.") % {"path": path})
         if path.stat().st_size != facts["bytes"] or sha256_of(path) != facts["sha256"]:
             raise BackupError(
-                f"{path} does not match the manifest (size or SHA-256): the backup is damaged."
+                _("%(path)s does not match the manifest (size or SHA-256): the backup is damaged.")
+                % {"path": path}
             )
 
 
@@ -222,14 +238,20 @@ def _ensure_empty_database() -> None:
         tables = connections["default"].introspection.table_names(cursor)
     if tables:
         raise BackupError(
-            f"The database {settings.DATABASES['default']['NAME']} is not empty "
-            f"({len(tables)} tables): restore into a new, empty database."
+            _(
+                "The database %(name)s is not empty (%(tables)d tables): restore into a new, "
+                "empty database."
+            )
+            % {"name": settings.DATABASES["default"]["NAME"], "tables": len(tables)}
         )
 
 
 def _ensure_empty_media(root: Path) -> None:
     if root.exists() and any(root.iterdir()):
-        raise BackupError(f"The media folder {root} is not empty: restore into an empty one.")
+        raise BackupError(
+            _("The media folder %(path)s is not empty: restore into an empty one.")
+            % {"path": root}
+        )
 
 
 def restore(folder: Path | str) -> Restored:
@@ -264,7 +286,9 @@ def restore(folder: Path | str) -> Restored:
     try:
         call_command("verify_audit", stdout=open(os.devnull, "w"))  # noqa: SIM115
     except CommandError as exc:
-        raise BackupError(f"The restored journal does not verify: {exc}") from None
+        raise BackupError(
+            _("The restored journal does not verify: %(error)s") % {"error": exc}
+        ) from None
     latest = Entry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, head_hash = latest or (0, GENESIS_HASH)
     entries = Entry.objects.count()
@@ -275,12 +299,24 @@ def restore(folder: Path | str) -> Restored:
         expected["head_hash"],
     ):
         raise BackupError(
-            f"The restored journal ends at #{seq} {head_hash} with {entries} entries; the "
-            f"manifest says #{expected['head_seq']} {expected['head_hash']} with "
-            f"{expected['entries']}."
+            _(
+                "The restored journal ends at #%(seq)s %(hash)s with %(entries)s entries; the "
+                "manifest says #%(manifest_seq)s %(manifest_hash)s with %(manifest_entries)s."
+            )
+            % {
+                "seq": seq,
+                "hash": head_hash,
+                "entries": entries,
+                "manifest_seq": expected["head_seq"],
+                "manifest_hash": expected["head_hash"],
+                "manifest_entries": expected["entries"],
+            }
         )
     hashes = media_hashes(media_root)
     if hashes != manifest["media"]["hashes"]:
         differ = sorted(set(hashes.items()) ^ set(manifest["media"]["hashes"].items()))
-        raise BackupError(f"The restored media differ from the manifest: {differ[0][0]}, …")
+        raise BackupError(
+            _("The restored media differ from the manifest, first at %(path)s.")
+            % {"path": differ[0][0]}
+        )
     return Restored(entries=entries, head_hash=head_hash, media_files=len(hashes))

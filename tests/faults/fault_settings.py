@@ -14,3 +14,5 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Messages in the language a test asserts (HSR_FAULT_LANGUAGE), Chinese otherwise as deployed.
+LANGUAGE_CODE = os.environ.get("HSR_FAULT_LANGUAGE", LANGUAGE_CODE)  # noqa: F405

@@ -79,6 +79,7 @@ def world(tmp_path_factory):
             "HSR_FAULT_STATIC_ROOT": str(tmp / side / "static"),
             "DJANGO_ALLOWED_HOSTS": "localhost",
             "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "HSR_FAULT_LANGUAGE": "en",  # the messages asserted
         }
     try:
         python(envs["src"], "manage.py", "migrate", "--noinput")

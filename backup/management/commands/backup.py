@@ -1,6 +1,7 @@
 """``backup --to DIR``: the database (pg_dump) and the media, with a manifest (backup.archive)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from backup.archive import BackupError, backup, read_manifest
 
@@ -23,8 +24,17 @@ class Command(BaseCommand):
         journal = manifest["journal"]
         self.stdout.write(
             self.style.SUCCESS(
-                f"{folder}: journal #{journal['head_seq']} {journal['head_hash']} "
-                f"({journal['entries']} entries), {manifest['media']['files']} media files."
+                _(
+                    "%(folder)s: journal #%(seq)s %(hash)s (%(entries)s entries), %(files)s "
+                    "media files."
+                )
+                % {
+                    "folder": folder,
+                    "seq": journal["head_seq"],
+                    "hash": journal["head_hash"],
+                    "entries": journal["entries"],
+                    "files": manifest["media"]["files"],
+                }
             )
         )
         self.stdout.write(str(folder))

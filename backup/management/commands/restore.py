@@ -2,6 +2,7 @@
 checked against its manifest (backup.archive)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from backup.archive import BackupError, restore
 
@@ -23,8 +24,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restored and verified: journal intact, {restored.entries} entries ending "
-                f"{restored.head_hash}, as the manifest says; {restored.media_files} media "
-                "files match."
+                _(
+                    "Restored and verified: journal intact, %(entries)s entries ending "
+                    "%(hash)s, as the manifest says; %(files)s media files match."
+                )
+                % {
+                    "entries": restored.entries,
+                    "hash": restored.head_hash,
+                    "files": restored.media_files,
+                }
             )
         )
