@@ -291,3 +291,18 @@ def test_the_app_fails_cleanly_while_postgres_is_down_and_recovers_by_itself(ser
         f"{last_503 - up_at:+.2f} s from the restart; first 200 after it: "
         + ", ".join(f"{path} {sec:+.2f} s" for path, sec in sorted(first_ok.items()))
     )
+
+
+def test_a_restart_while_the_workers_are_idle_costs_no_request(served):
+    """Workers idle through the restart hold connections the server has closed; the health
+    check replaces them before their first query, so not even the first request fails."""
+    cluster, port, site, _log = served
+    cookie = f"sessionid={site['session']}"
+    paths = [site["station_url"], site["portal_url"], site["api_url"]]
+    for path in paths * 4:  # both workers hold a persistent connection
+        assert get(port, path, cookie)[0] == 200
+
+    cluster.stop("fast")
+    cluster.start()
+
+    assert [get(port, path, cookie)[0] for path in paths * 4] == [200] * 12
