@@ -7,7 +7,8 @@
 names the first field at fault and ``errors`` lists every one), ``unauthenticated`` (401),
 ``forbidden`` (403), ``not_found`` (404: also what another merchant's or station's object
 answers), ``conflict`` (409), ``key_reused`` (422: an Idempotency-Key sent again with another
-request, api.idempotency), ``throttled`` (429, with Retry-After) and ``server_error`` (500).
+request, api.idempotency), ``throttled`` (429, with Retry-After), ``unavailable`` (503, with
+Retry-After: the database cannot be reached; cms.unavailable) and ``server_error`` (500).
 Messages are in the caller's language (Accept-Language), as the services write them.
 """
 
@@ -17,11 +18,14 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaValidationError
+
+from cms.unavailable import unavailable_response
 
 NON_FIELD = "__all__"
 logger = logging.getLogger(__name__)
@@ -113,6 +117,11 @@ def install(api) -> None:
     def throttled(request, exc):
         body = error_body("throttled", _("Too many requests: slow down and try again."))
         return respond(request, 429, body, **{"Retry-After": str(int(exc.wait or 1))})
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def unavailable(request, exc):
+        return unavailable_response(request, exc)
 
     @api.exception_handler(Exception)
     def server_error(request, exc):

@@ -24,3 +24,6 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage met outside a view (in a middleware) is a 503 too, not a 500.
+handler500 = "cms.unavailable.server_error"

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 import audit
 from leasing.models import Lease, Milestone, MilestoneDocument
 from leasing.permissions import can_manage_leases, ensure_can_manage_leases
-from stations import roles
+from stations import media, roles
 from stations.uploads import DRAWING_KINDS, CheckedFile, check_files
 from tenders.permissions import is_member_of
 
@@ -263,24 +263,26 @@ def check_documents(uploads: Iterable) -> list[CheckedFile]:
 
 
 def _store_documents(actor, milestone: Milestone, documents: list[CheckedFile]) -> None:
+    """Write each document and its row; a file the disk refuses is a ValidationError on
+    ``documents``, and the caller's atomic_with_files removes whatever was written."""
     from django.core.files.base import ContentFile
 
     stored: list[MilestoneDocument] = []
     now = timezone.now()
-    try:
-        for n, document in enumerate(documents, start=1):
-            row = MilestoneDocument(
-                milestone=milestone, sha256=document.sha256, uploaded_at=now, uploaded_by=actor
-            )
-            name = f"{milestone.lease.code}-{milestone.kind}-{n}{document.extension}"
-            row.file.save(name, ContentFile(document.content), save=False)
-            stored.append(row)
-            row.save()
-    except BaseException:
-        # The database rolls back; the files written so far must not stay behind it.
-        for row in stored:
-            row.file.delete(save=False)
-        raise
+    for n, document in enumerate(documents, start=1):
+        row = MilestoneDocument(
+            milestone=milestone, sha256=document.sha256, uploaded_at=now, uploaded_by=actor
+        )
+        name = f"{milestone.lease.code}-{milestone.kind}-{n}{document.extension}"
+        media.store(
+            row.file,
+            name,
+            ContentFile(document.content),
+            field="documents",
+            shown_as=document.name,
+        )
+        stored.append(row)
+        row.save()
     audit.record_many(
         actor=actor,
         action="milestone.document_add",
@@ -336,7 +338,7 @@ def _done_errors(lease: Lease, milestone: Milestone, done_on: dt.date) -> dict:
     return errors
 
 
-@transaction.atomic
+@media.atomic_with_files
 def milestone_done(
     *, actor, milestone: Milestone, done_on: dt.date, documents: Iterable = ()
 ) -> Milestone:

@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 import audit
-from stations import geometry
+from stations import geometry, media
 from stations.geometry import PlanInvalid, Violation
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint, Zone
 from stations.permissions import ensure_can_manage
@@ -191,7 +191,7 @@ def level_update(*, actor, level: Level, **changes) -> Level:
     return level
 
 
-@transaction.atomic
+@media.atomic_with_files
 def level_set_underlay(
     *, actor, level: Level, upload, scale, offset_x=Decimal("0"), offset_y=Decimal("0")
 ) -> Level:
@@ -207,8 +207,12 @@ def level_set_underlay(
     level.underlay_offset_y = offset_y
     _full_clean(level, exclude=["underlay"])
     upload.seek(0)
-    level.underlay.save(
-        f"{level.station.code}-{level.ordinal}.{info['format'].lower()}", upload, save=False
+    media.store(
+        level.underlay,
+        f"{level.station.code}-{level.ordinal}.{info['format'].lower()}",
+        upload,
+        field="underlay",
+        shown_as=getattr(upload, "name", None),
     )
     level.save()
     audit.record(

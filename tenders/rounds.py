@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 import audit
+from stations import media
 from stations.models import BusinessCategory, Unit
 from stations.spread import spread_faults
 from stations.transitions import ensure_transition
@@ -712,7 +713,7 @@ def max_document_bytes() -> int:
     return int(getattr(settings, "ROUND_DOCUMENT_MAX_BYTES", DEFAULT_MAX_DOCUMENT_BYTES))
 
 
-@transaction.atomic
+@media.atomic_with_files
 def document_publish(
     *, actor, round: TenderRound, kind: str, file, note: str = ""
 ) -> RoundDocument:
@@ -755,10 +756,12 @@ def document_publish(
         uploaded_at=timezone.now(),
         uploaded_by=actor,
     )
-    document.file.save(
+    media.store(
+        document.file,
         checked.stored_name(f"{round.code}-{kind}-v{version}"),
         ContentFile(checked.content),
-        save=False,
+        field="file",
+        shown_as=checked.name,
     )
     document.full_clean(validate_constraints=False)
     document.save()

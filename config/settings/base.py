@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cms",
     "api",
     "notifications",
+    "backup",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "api.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A view's database outage is a 503 with Retry-After (handler500 catches the rest).
+    "cms.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,15 +109,27 @@ TEMPLATES = [
     },
 ]
 
+# A persistent connection (DATABASE_CONN_MAX_AGE seconds) is checked before its first query in
+# each request (CONN_HEALTH_CHECKS), so one left dead by a database restart is replaced there
+# instead of failing that request. Connecting gives up after DATABASE_CONNECT_TIMEOUT seconds
+# (PostgreSQL), so that a request never hangs on an unreachable server: it is answered 503
+# (cms.unavailable).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Waiting on a lock beats failing at once when the dev server and a command overlap.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+# What a 503 during a database outage asks the client to wait (Retry-After, seconds).
+DATABASE_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DATABASE_UNAVAILABLE_RETRY_AFTER", "5"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -157,9 +172,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media"
+# The file system, without the partial file a full disk leaves (stations.media).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "stations.media.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -11,7 +11,7 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="hsr-test-media-")
 JOURNAL_HEAD_DIR = tempfile.mkdtemp(prefix="hsr-test-journal-heads-")
 ALLOWED_HOSTS = ["*"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "stations.media.MediaStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tasks run in the test's own process, at once (after the commit that enqueues them).
