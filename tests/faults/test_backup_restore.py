@@ -6,7 +6,7 @@ media folder, and the fingerprint taken again: the same in every part. Then what
 refuses: a damaged file (nothing restored), a database that is not empty.
 
 Databases: ``<prefix>_src`` and ``<prefix>_dst`` on the server DATABASE_URL names
-(prefix ``HSR_BACKUP_TEST_DB``, default ``hsr_infra_backup``), made afresh and dropped after."""
+(prefix ``HSR_BACKUP_TEST_DB``, default ``hsr_backup_test``, then the process id), made afresh and dropped after."""
 
 import json
 import os
@@ -23,7 +23,8 @@ from django.db import connection
 from stations.reports import all_reports
 
 ROOT = Path(__file__).resolve().parents[2]
-PREFIX = os.environ.get("HSR_BACKUP_TEST_DB", "hsr_infra_backup")
+# The process in the name: two runs at once (SQLite and PostgreSQL CI steps, xdist) never meet.
+PREFIX = f"{os.environ.get('HSR_BACKUP_TEST_DB', 'hsr_backup_test')}_{os.getpid()}"
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
