@@ -7,7 +7,7 @@ For each page, as the first of its roles that is served: one request to warm it 
 tracemalloc for the peak of Python memory the request allocates, and the response's size.
 Prints one JSON line per page to stdout; run by tests/perf/test_national_pages.py as
 ``python -m tests.perf.national_pages --requests 10`` with DJANGO_SETTINGS_MODULE and
-DATABASE_URL set.
+DATABASE_URL set (``--prepare``: tests/perf/national_site.py first adds what is missing).
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("-k", dest="only", default="", help="only pages whose name has this")
+    parser.add_argument("--skip", default="", help="comma-separated names of pages to leave out")
+    parser.add_argument(
+        "--prepare", action="store_true", help="first add what is missing (national_site)"
+    )
     args = parser.parse_args(argv)
     django.setup()
     from django.contrib.auth.models import User
@@ -97,7 +101,9 @@ def main(argv=None) -> int:
     from tests.page_walk import subjects, walk
     from tests.perf import national_site
 
-    national_site.site_tree(stdout=lambda line: print(line, file=sys.stderr))
+    if args.prepare:
+        made = national_site.site_tree(stdout=lambda line: print(line, file=sys.stderr))
+        print(f"site: {made}", file=sys.stderr)
     users = national_site.people()
     chosen = subjects(merchant=national_site.busiest_merchant())
     users["member"] = User.objects.get(pk=chosen.member_id)
@@ -105,6 +111,8 @@ def main(argv=None) -> int:
     openapi = Client().get("/api/v1/openapi.json").json()
     for page in walk(chosen, openapi):
         if args.only and args.only not in page.name:
+            continue
+        if page.name in args.skip.split(","):
             continue
         print(json.dumps(measure(page, made, args.requests)), flush=True)
     return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
@@ -74,17 +75,22 @@ def site_tree(*, closed: int = 2000, stdout=print) -> dict[str, int]:
     ) + list(
         TenderRound.objects.filter(status__in=CLOSED)
         .exclude(pk__in=with_notice)
-        .order_by("-publication_at")[: max(0, closed - len(with_notice))]
+        .order_by("-publication_at")[
+            : max(0, closed - TenderNoticePage.objects.filter(round__status__in=CLOSED).count())
+        ]
     )
     for round_obj in rounds:
-        with transaction.atomic():
-            notices.add_child(
-                instance=TenderNoticePage(
-                    title=f"{round_obj.code} {round_obj.title}",
-                    slug=slugify(round_obj.code) or f"round-{round_obj.pk}",
-                    round=round_obj,
+        try:
+            with transaction.atomic():
+                notices.add_child(
+                    instance=TenderNoticePage(
+                        title=f"{round_obj.code} {round_obj.title}",
+                        slug=slugify(round_obj.code) or f"round-{round_obj.pk}",
+                        round=round_obj,
+                    )
                 )
-            )
+        except ValidationError:
+            continue  # not public yet (published with a publication time still to come)
         made["notice pages"] += 1
         if made["notice pages"] % 500 == 0:
             stdout(f"  {made['notice pages']:,} notice pages, {time.monotonic() - started:.0f} s")

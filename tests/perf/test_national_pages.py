@@ -94,7 +94,10 @@ def test_every_page_at_national_size():
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "PYTHONPATH": str(ROOT),
     }
-    args = [sys.executable, "-m", "tests.perf.national_pages", "--requests", str(REQUESTS)]
+    args = [
+        sys.executable, "-m", "tests.perf.national_pages", "--prepare",
+        "--requests", str(REQUESTS),
+    ]  # fmt: skip
     if ONLY:
         args += ["-k", ONLY]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
