@@ -17,7 +17,6 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateTimeInput
 
 from cms.columns import category_name
-from cms.large_choices import LargeChoicesForm
 from stations.models import BusinessCategory, Station, Unit
 from tenders import rounds
 from tenders.models import Criterion, Lot, RoundDocument, TenderRound
@@ -177,8 +176,7 @@ def _units_in_other_lots(unit_ids: list[int], lot) -> dict[int, str]:
     }
 
 
-class LotForm(LargeChoicesForm, forms.Form):
-    large_choices = {"station": "code"}
+class LotForm(forms.Form):
     """A lot: its number, title, the units of one station, the type, the term, the reserve.
 
     The units offered are the station's units available for letting (and those already in the
