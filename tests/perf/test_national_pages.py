@@ -12,7 +12,8 @@ Skipped without PERF_NATIONAL_DATABASE_URL. The pages are found by tests.page_wa
 resolver, the admin menu, the report registry, the OpenAPI document) and measured by
 tests/perf/national_pages.py in a process of its own on that database (the test settings,
 Django's test client in-process: no HTTP server), ``PERF_NATIONAL_REQUESTS`` times each
-(default 10) after a warm-up; ``PERF_NATIONAL_PAGES`` narrows them by name.
+(default 10) after a warm-up; ``PERF_NATIONAL_PAGES`` narrows them by name,
+``PERF_NATIONAL_SKIP`` (comma-separated names) leaves some out.
 
 Printed: one table of each page with its role, queries, p50 and p95, peak Python memory of a
 request (tracemalloc) and response size; recorded (tests/perf/results.py) as each page's p95.
@@ -36,6 +37,7 @@ pytestmark = pytest.mark.perf
 DATABASE = os.environ.get("PERF_NATIONAL_DATABASE_URL", "")
 REQUESTS = int(os.environ.get("PERF_NATIONAL_REQUESTS", "10"))
 ONLY = os.environ.get("PERF_NATIONAL_PAGES", "")
+SKIP = os.environ.get("PERF_NATIONAL_SKIP", "")  # comma-separated page names
 
 
 def _size(n: float) -> str:
@@ -100,6 +102,8 @@ def test_every_page_at_national_size():
     ]  # fmt: skip
     if ONLY:
         args += ["-k", ONLY]
+    if SKIP:
+        args += ["--skip", SKIP]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-4000:]
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
