@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
@@ -432,15 +433,16 @@ class LotScoresView(RoundPageMixin, TemplateView):
 # --- "My evaluations": the member's seats and one page per lot ----------------------------
 
 
-def evaluations_of(user) -> list[dict]:
-    """The member's seats, newest round first, each with whether they have declared, what the
-    round's scoring waits for, and their lots with where the member stands on each.
+def evaluations_of(user, seats=None) -> list[dict]:
+    """The member's seats (``seats``, a page of them, or all), newest round first, each with
+    whether they have declared, what the round's scoring waits for, and their lots with where
+    the member stands on each.
 
-    A fixed number of queries for all the seats, plus tenders.scoring.scoring_faults (a fixed
-    number) for each round being scored that the member has declared in: whether it waits is
-    the service's to say.
+    A fixed number of queries for all the seats, the committees of the rounds being scored
+    included (tenders.committee.committees_progress, for all of them at once): whether a round
+    waits is tenders.scoring.scoring_faults's to say.
     """
-    seats = list(committee.seats_for(user))
+    seats = list(committee.seats_for(user) if seats is None else seats)
     if not seats:
         return []
     round_ids = [seat.round_id for seat in seats]
@@ -477,12 +479,22 @@ def evaluations_of(user) -> list[dict]:
     by_round: dict[int, list[Lot]] = {}
     for lot in lots:
         by_round.setdefault(lot.round_id, []).append(lot)
+
+    def scoring_now(seat) -> bool:
+        return seat.round_id in opened and seat.round.status == Status.OPENED
+
+    progress = committee.committees_progress(
+        [s.round for s in seats if scoring_now(s) and standing[s.pk]["declared"]]
+    )
     result = []
     for seat in seats:
         round = seat.round
         mine = standing[seat.pk]
-        scoring_now = round.pk in opened and round.status == Status.OPENED
-        faults = scoring.scoring_faults(round) if scoring_now and mine["declared"] else []
+        faults = (
+            scoring.scoring_faults(round, progress=progress[round.pk])
+            if round.pk in progress
+            else []
+        )
         rows = []
         for lot in by_round.get(round.pk, []):
             sheet = sheets.get((seat.pk, lot.pk))
@@ -507,7 +519,7 @@ def evaluations_of(user) -> list[dict]:
                     "url": reverse("evaluations:lot", args=(round.pk, lot.pk)),
                 }
             )
-        to_declare = scoring_now and not mine["declared"]
+        to_declare = scoring_now(seat) and not mine["declared"]
         result.append(
             {
                 "seat": seat,
@@ -574,6 +586,9 @@ class EvaluationPageMixin(WagtailAdminTemplateMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+EVALUATIONS_PER_PAGE = 20
+
+
 class EvaluationIndexView(EvaluationPageMixin, TemplateView):
     template_name = "cms/committee/index.html"
     page_title = gettext_lazy("My evaluations")
@@ -582,8 +597,14 @@ class EvaluationIndexView(EvaluationPageMixin, TemplateView):
         return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
+        # A page of seats at a time: a member of a national pool sits on hundreds of rounds
+        # over the years, and each round being scored costs its own queries.
         context = super().get_context_data(**kwargs)
-        context["evaluations"] = evaluations_of(self.request.user)
+        paginator = WagtailPaginator(committee.seats_for(self.request.user), EVALUATIONS_PER_PAGE)
+        page = paginator.get_page(self.request.GET.get("p"))
+        context["evaluations"] = evaluations_of(self.request.user, seats=page.object_list)
+        context["page_obj"] = page
+        context["elided_page_range"] = paginator.get_elided_page_range(page.number)
         return context
 
 

@@ -21,7 +21,6 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -29,6 +28,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from cms import merchant_forms
 from cms.columns import category_list, category_name
+from cms.large_choices import LargeChoiceFilterSet
 from cms.merchant_policies import (
     may_act_for,
     may_add_demands,
@@ -62,7 +62,8 @@ def _stations_prefetch():
 # --- the list -----------------------------------------------------------------------------
 
 
-class DemandFilterSet(WagtailFilterSet):
+class DemandFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     business_type = django_filters.ModelChoiceFilter(
         queryset=BusinessCategory.objects.all(),
         method="filter_business_type",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from cms.large_choices import fit_large_choices
 from stations import selectors, services
 from stations.geometry import PlanInvalid
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint, Zone
@@ -48,6 +49,9 @@ def _level_choices(form, *, name: str = "level") -> None:
         "station__code", "ordinal"
     )
     field.label_from_instance = lambda level: f"{level.station.code} · {level.name}"
+    # Thousands of levels nationally: then the level is typed by its number (the id its plan
+    # page shows), not picked from a list of every level of every station.
+    fit_large_choices(form, {name: None})
 
 
 def apply_service_errors(form, error: ValidationError, *, geometry_field: str | None) -> None:
@@ -115,6 +119,8 @@ class LevelForm(WagtailAdminModelForm):
         if self.instance.pk:
             self.fields["station"].disabled = True
             self.fields["station"].help_text = _("A level stays in its station.")
+        else:
+            fit_large_choices(self, {"station": "code"})
 
     def clean(self):
         cleaned = super().clean()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput
 
+from cms.large_choices import LargeChoicesForm
 from cms.round_forms import business_type_choices, unit_label
 from leasing.fitout import DOCUMENT_TYPES
 from leasing.models import Lease, Milestone
@@ -104,8 +105,10 @@ class AwardLeaseForm(TermsForm):
     field_order = ["code", "start_date", *TERMS]
 
 
-class DirectLeaseForm(TermsForm):
+class DirectLeaseForm(LargeChoicesForm, TermsForm):
     """A lease without tender: the station is chosen first, then its units."""
+
+    large_choices = {"merchant": "credit_code"}
 
     merchant = forms.ModelChoiceField(
         label=_("Tenant"), queryset=Merchant.objects.order_by("name"), empty_label="---------"

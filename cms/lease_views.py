@@ -30,9 +30,10 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from cms import lease_forms
+from cms import large_choices, lease_forms
 from cms.admin_views import inline_svg
 from cms.columns import category_name
 from cms.forms import apply_service_errors, refusal_messages, submit_to_service
@@ -654,10 +655,12 @@ class DirectLeaseView(LeasingPageMixin, FormPage):
         return stations_for(self.request.user, manage=True).order_by("code")
 
     def chosen_station(self, data=None) -> Station | None:
-        pk = (data or {}).get("station") or self.request.GET.get("station")
-        if pk and str(pk).isdigit():
-            return self.stations.filter(pk=pk).first()
-        return None
+        """The station by its id (picked from the list) or its code (typed, when the user
+        has more stations than a list holds)."""
+        value = str((data or {}).get("station") or self.request.GET.get("station") or "")
+        if value.isdigit():
+            return self.stations.filter(pk=value).first()
+        return self.stations.filter(code=value).first() if value else None
 
     def get_form(self, data=None, files=None):
         initial = lease_forms.terms_initial()
@@ -689,7 +692,7 @@ class DirectLeaseView(LeasingPageMixin, FormPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(station=context["form"].station, stations=self.stations)
+        context.update(station=context["form"].station, stations=listed_or_none(self.stations))
         return context
 
 
@@ -1176,6 +1179,13 @@ class AwardsView(LeasingPageMixin, TemplateView):
         return context
 
 
+def listed_or_none(stations) -> list[Station] | None:
+    """The stations to pick from, or None when there are too many for a list (the station is
+    then typed by its code; cms.large_choices)."""
+    listed = list(stations[: large_choices.LIMIT + 1])
+    return listed if len(listed) <= large_choices.LIMIT else None
+
+
 class StationScopedList(LeasingPageMixin, TemplateView):
     """A list narrowed, on request, to one of the user's stations."""
 
@@ -1187,14 +1197,16 @@ class StationScopedList(LeasingPageMixin, TemplateView):
             .only("pk", "code", "name_zh", "name_en")
         )
 
+    def station_by_code(self, code: str) -> Station | None:
+        return self.stations.filter(code=code).first() if code else None
+
     @cached_property
     def station(self) -> Station | None:
-        code = self.request.GET.get("station", "")
-        return next((s for s in self.stations if s.code == code), None) if code else None
+        return self.station_by_code(self.request.GET.get("station", ""))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(stations=self.stations, station=self.station)
+        context.update(stations=listed_or_none(self.stations), station=self.station)
         return context
 
 
@@ -1291,7 +1303,7 @@ class RouteMapView(StationScopedList):
         code = self.kwargs.get("code")
         if not code:
             return None
-        station = next((s for s in self.stations if s.code == code), None)
+        station = self.station_by_code(code)
         if station is None:
             raise Http404(_("No such station."))
         return station
@@ -1310,37 +1322,64 @@ class RouteMapView(StationScopedList):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        data = routemap.route_map_data(self.request.user, station=self.station, today=today)
-        pace = routemap.opening_pace(data.rows)
-        first = routemap.first_opening(data.rows)
+        today, user = timezone.localdate(), self.request.user
+        if self.station is not None:
+            data = routemap.route_map_data(user, station=self.station, today=today)
+            pace = routemap.opening_pace(data.rows)
+            first = routemap.first_opening(data.rows)
+            outlets = len(data.rows)
+            running = sum(1 for row in data.rows if row.status in routemap.RUNNING)
+            svg_url = reverse("leases:route_map_svg", args=(self.station.code,))
+            page = None
+        else:
+            # The network's map: its figures counted by the database, the drawing a page of
+            # stations at a time.
+            page = network_page(user, self.request.GET.get("p"))
+            data = routemap.route_map_data(user, stations=[s.pk for s in page], today=today)
+            figures = routemap.network_figures(user, today=today)
+            pace, first = figures.pace, figures.first
+            outlets, running = figures.outlets, figures.running
+            svg_url = reverse("leases:route_map_network_svg") + f"?p={page.number}"
         context.update(
             title=data.title,
             svg=inline_svg(routemap.render_route_map_svg(data)) if data.rows else "",
             rows=data.rows,
+            outlets=outlets,
             first=first,
             pace=pace,
             pace_max=max((p.opened for p in pace), default=0),
             opened_total=pace[-1].cumulative if pace else 0,
-            running=sum(1 for row in data.rows if row.status in routemap.RUNNING),
-            svg_url=reverse("leases:route_map_svg", args=(self.station.code,))
-            if self.station
-            else reverse("leases:route_map_network_svg"),
+            running=running,
+            svg_url=svg_url,
+            page_obj=page,
+            elided_page_range=page.paginator.get_elided_page_range(page.number) if page else [],
         )
         return context
+
+
+ROUTE_MAP_STATIONS_PER_PAGE = 20
+
+
+def network_page(user, number):
+    """A page of the stations on ``user``'s route map (by code)."""
+    paginator = WagtailPaginator(routemap.stations_on_the_map(user), ROUTE_MAP_STATIONS_PER_PAGE)
+    return paginator.get_page(number)
 
 
 def route_map_svg(request, code=None):
     """The route map as an SVG file."""
     if not sees_leases(request.user):
         raise PermissionDenied
-    station = None
+    station, stations = None, None
     if code is not None:
         station = stations_for(request.user).filter(code=code).first()
         if station is None:
             raise Http404
+    else:
+        stations = [s.pk for s in network_page(request.user, request.GET.get("p"))]
     response = HttpResponse(
-        routemap.route_map_svg(request.user, station=station), content_type="image/svg+xml"
+        routemap.route_map_svg(request.user, station=station, stations=stations),
+        content_type="image/svg+xml",
     )
     name = f"route-map-{code}.svg" if code else "route-map.svg"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -12,7 +12,6 @@ import django_filters
 from django.db.models import Prefetch
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
@@ -22,6 +21,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from cms import lease_views
 from cms.columns import category_name
+from cms.large_choices import LargeChoiceFilterSet
 from cms.lease_policies import manages_leases, sees_leases
 from cms.merchant_viewsets import DecimalColumn
 from leasing.models import Lease, LeaseUnit
@@ -87,7 +87,8 @@ def _business_types(request):
     return BusinessCategory.objects.filter(parent__isnull=False).order_by("sort_order", "code")
 
 
-class LeaseFilterSet(WagtailFilterSet):
+class LeaseFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code", "merchant": "credit_code"}
     station = django_filters.ModelChoiceFilter(queryset=_stations, label=gettext_lazy("Station"))
     status = django_filters.ChoiceFilter(
         choices=Lease.Status.choices, label=gettext_lazy("Status")

@@ -17,6 +17,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
 from cms.columns import category_name
+from cms.large_choices import fit_large_choices
 from cms.merchant_policies import acting_merchant_ids
 from stations.models import BusinessCategory, Station
 from tenders.models import Brand, CreditRecord, Demand, Merchant
@@ -222,6 +223,19 @@ class DemandForm(ServiceModelForm):
         brands = Brand.objects.filter(merchant__in=merchants.values("pk")).select_related(
             "merchant"
         )
+        if not self.instance.pk:
+            fit_large_choices(self, {"merchant": "credit_code"})
+            if self.fields["merchant"].to_field_name and not merchant_id:
+                # The merchant is typed by its credit code: its brands once it is known, and
+                # no list of every brand of the network meanwhile.
+                typed = self.data.get(self.add_prefix("merchant")) if self.is_bound else None
+                merchant_id = (
+                    merchants.filter(credit_code=typed).values_list("pk", flat=True).first()
+                    if typed
+                    else None
+                )
+                if merchant_id is None:
+                    brands = brands.none()
         if merchant_id:
             brand.queryset = brands.filter(merchant_id=merchant_id)
             brand.label_from_instance = str

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from cms.columns import category_name
+from cms.large_choices import LargeChoicesForm
 from cms.operation_policies import open_outlets_kept_by
 from leasing.models import (
     Complaint,
@@ -73,8 +74,11 @@ def _managed_stations(user):
     return selectors.stations_for(user, manage=True).order_by("code")
 
 
-class UserForm(forms.Form):
-    """A form that offers only what ``user`` may act on."""
+class UserForm(LargeChoicesForm, forms.Form):
+    """A form that offers only what ``user`` may act on; an outlet or station is typed by its
+    code when the user may pick from hundreds."""
+
+    large_choices = {"lease": "code", "station": "code"}
 
     def __init__(self, *args, user, **kwargs):
         self.user = user

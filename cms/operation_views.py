@@ -29,6 +29,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from cms import operation_forms as op_forms
 from cms.columns import category_name
 from cms.forms import apply_service_errors
+from cms.lease_views import listed_or_none
 from cms.operation_policies import POLICIES, may
 from leasing import operation
 from leasing.models import (
@@ -920,7 +921,10 @@ class SpreadStationView(OperationPageMixin, TemplateView):
             add_url=(
                 reverse("spread-limits:add") + f"?station={self.station.code}" if may_set else None
             ),
-            stations=selectors.stations_for(user).order_by("code").only("code", "name_zh"),
+            # No list of thousands to switch between: then the station is reached from the list.
+            stations=listed_or_none(
+                selectors.stations_for(user).order_by("code").only("code", "name_zh")
+            ),
         )
         return context
 

@@ -15,13 +15,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
-from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
 from cms import operation_views as views
 from cms.columns import category_name
+from cms.large_choices import LargeChoiceFilterSet
 from cms.operation_policies import POLICIES
 from cms.viewsets import ScopedIndexView, SpaceViewSet
 from leasing import operation
@@ -119,7 +120,8 @@ FOLLOW_UP_CHOICES = [
 ]
 
 
-class InspectionFilterSet(WagtailFilterSet):
+class InspectionFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_stations, field_name="lease__station", label=gettext_lazy("Station")
     )
@@ -242,7 +244,8 @@ COMPLAINT_STATES = [
 ]
 
 
-class ComplaintFilterSet(WagtailFilterSet):
+class ComplaintFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_stations, field_name="station", label=gettext_lazy("Station")
     )
@@ -360,7 +363,8 @@ class ComplaintViewSet(OperationViewSet):
 # --- penalties ----------------------------------------------------------------------------
 
 
-class PenaltyFilterSet(WagtailFilterSet):
+class PenaltyFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_stations, field_name="lease__station", label=gettext_lazy("Station")
     )
@@ -537,7 +541,8 @@ class ViolationTypeViewSet(OperationViewSet):
 # --- price checks -------------------------------------------------------------------------
 
 
-class PriceCheckFilterSet(WagtailFilterSet):
+class PriceCheckFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_stations, field_name="lease__station", label=gettext_lazy("Station")
     )
@@ -658,7 +663,8 @@ EVENT_WHEN = [
 ]
 
 
-class EventFilterSet(WagtailFilterSet):
+class EventFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_stations, method="filter_station", label=gettext_lazy("Station")
     )
@@ -763,7 +769,8 @@ class MarketingEventViewSet(OperationViewSet):
 # --- spread limits ------------------------------------------------------------------------
 
 
-class SpreadLimitFilterSet(WagtailFilterSet):
+class SpreadLimitFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_stations, field_name="station", label=gettext_lazy("Station")
     )

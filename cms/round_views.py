@@ -34,6 +34,7 @@ from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from cms import round_forms
 from cms.columns import category_name
 from cms.forms import apply_service_errors, refusal_messages, submit_to_service
+from cms.lease_views import listed_or_none
 from cms.round_policies import may_confirm_opening, runs_rounds, sees_internals
 from stations.models import Station
 from tenders import result as outcome
@@ -689,9 +690,11 @@ class LotFormView(RoundFormPage):
         return _("Add the lot") if self.lot is None else _("Save the lot")
 
     def chosen_station(self, data=None) -> Station | None:
-        pk = (data or {}).get("station") or self.request.GET.get("station")
-        if pk and str(pk).isdigit():
-            return Station.objects.filter(pk=pk).first()
+        value = str((data or {}).get("station") or self.request.GET.get("station") or "")
+        if value.isdigit():
+            return Station.objects.filter(pk=value).first()
+        if value:  # typed by its code when there are too many stations for a list
+            return Station.objects.filter(code=value).first()
         return self.lot.station if self.lot is not None else None
 
     def get_form(self, data=None, files=None):
@@ -736,7 +739,9 @@ class LotFormView(RoundFormPage):
         form = context["form"]
         context.update(
             station=form.station,
-            stations=Station.objects.order_by("code").only("pk", "code", "name_zh", "name_en"),
+            stations=listed_or_none(
+                Station.objects.order_by("code").only("pk", "code", "name_zh", "name_en")
+            ),
         )
         return context
 

@@ -35,6 +35,7 @@ from audit.models import Entry
 from cms import forms as cms_forms
 from cms.admin_views import inline_svg
 from cms.columns import BusinessTypesColumn, LinkColumn, UnitStatusColumn
+from cms.large_choices import LargeChoiceFilterSet
 from stations import plans, selectors, services
 from stations.models import BusinessCategory, Level, Station, Unit, UtilityPoint, Zone
 
@@ -357,7 +358,8 @@ class LevelEditView(ScopedEditView):
         return context
 
 
-class LevelFilterSet(WagtailFilterSet):
+class LevelFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code"}
     station = django_filters.ModelChoiceFilter(
         queryset=_scoped_choice(selectors.stations_for), label=gettext_lazy("Station")
     )
@@ -577,7 +579,8 @@ def _levels_for_filter(request):
     return levels
 
 
-class UnitFilterSet(WagtailFilterSet):
+class UnitFilterSet(LargeChoiceFilterSet):
+    large_choices = {"station": "code", "level": None}
     station = django_filters.ModelChoiceFilter(
         queryset=_scoped_choice(selectors.stations_for), label=gettext_lazy("Station")
     )
@@ -699,7 +702,8 @@ class ZoneDeleteView(ScopedDeleteView):
         services.zone_delete(actor=self.request.user, zone=self.object)
 
 
-class LevelChildFilterSet(WagtailFilterSet):
+class LevelChildFilterSet(LargeChoiceFilterSet):
+    large_choices = {"level__station": "code", "level": None}
     level__station = django_filters.ModelChoiceFilter(
         queryset=_scoped_choice(selectors.stations_for), label=gettext_lazy("Station")
     )

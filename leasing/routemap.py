@@ -16,7 +16,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -116,7 +117,10 @@ def first_opening(rows: list[OutletRow]) -> OutletRow | None:
 def opening_pace(rows: list[OutletRow]) -> list[PaceMonth]:
     """Outlets opened in each month from the first opening's to the last's (months without an
     opening included), and the running total."""
-    per_month = Counter(row.opened_on.replace(day=1) for row in rows if row.opened_on)
+    return _pace(Counter(row.opened_on.replace(day=1) for row in rows if row.opened_on))
+
+
+def _pace(per_month: Counter) -> list[PaceMonth]:
     if not per_month:
         return []
     month, last = min(per_month), max(per_month)
@@ -140,14 +144,80 @@ def _station_name(station: Station) -> str:
     return station.name_zh if _in_chinese() or not station.name_en else station.name_en
 
 
-def route_map_data(user, *, station: Station | None = None, today: dt.date | None = None):
-    """The outlets ``user`` may see — of ``station``, or of the network — from signing on:
-    those signed or fitting out, and those that opened. A fixed number of queries."""
-    today = today or timezone.localdate()
-    leases = (
+def on_the_map(user):
+    """The leases a route map draws, of those ``user`` may see: from signing on, those signed
+    or fitting out, and those that opened."""
+    return (
         leases_for(user)
         .exclude(status=Lease.Status.DRAFT)
         .filter(Q(status__in=RUNNING) | Q(opened_on__isnull=False))
+    )
+
+
+def stations_on_the_map(user):
+    """The stations with an outlet on ``user``'s route map, by code: the network's map is
+    drawn a page of stations at a time (tens of thousands of outlets nationally)."""
+    return (
+        Station.objects.filter(pk__in=on_the_map(user).values("station_id"))
+        .order_by("code")
+        .only("pk", "code", "name_zh", "name_en")
+    )
+
+
+@dataclass(frozen=True)
+class NetworkFigures:
+    outlets: int
+    running: int
+    pace: list[PaceMonth]
+    first: OutletRow | None
+
+
+def network_figures(user, today: dt.date | None = None) -> NetworkFigures:
+    """The figures of the whole network's map, counted by the database (a few queries,
+    whatever the number of outlets): outlets, those signed or fitting out, the opening pace
+    and the first opening."""
+    leases = on_the_map(user)
+    totals = leases.aggregate(
+        outlets=Count("pk"), running=Count("pk", filter=Q(status__in=RUNNING))
+    )
+    per_month = Counter(
+        dict(
+            leases.filter(opened_on__isnull=False)
+            .annotate(month=TruncMonth("opened_on"))
+            .values_list("month")
+            .annotate(n=Count("pk"))
+            .values_list("month", "n")
+        )
+    )
+    first = (
+        leases.filter(opened_on__isnull=False)
+        .order_by("opened_on", "station__code", "code")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    first_row = route_map_data(user, lease_ids=[first], today=today).rows if first else []
+    return NetworkFigures(
+        outlets=totals["outlets"],
+        running=totals["running"],
+        pace=_pace(per_month),
+        first=first_row[0] if first_row else None,
+    )
+
+
+def route_map_data(
+    user,
+    *,
+    station: Station | None = None,
+    stations=None,
+    lease_ids=None,
+    today: dt.date | None = None,
+):
+    """The outlets ``user`` may see — of ``station``, of the ids ``stations`` (a page of the
+    network's), or of the network — from signing on: those signed or fitting out, and those
+    that opened. A fixed number of queries."""
+    today = today or timezone.localdate()
+    leases = (
+        on_the_map(user)
         .select_related("station", "merchant")
         .prefetch_related(
             Prefetch("milestones", queryset=Milestone.objects.order_by("due_on", "pk")),
@@ -157,6 +227,10 @@ def route_map_data(user, *, station: Station | None = None, today: dt.date | Non
     )
     if station is not None:
         leases = leases.filter(station=station)
+    if stations is not None:
+        leases = leases.filter(station__in=list(stations))
+    if lease_ids is not None:
+        leases = leases.filter(pk__in=list(lease_ids))
     zh = _in_chinese()
     rows = []
     for lease in leases:
@@ -199,8 +273,12 @@ def _row_date(row: OutletRow) -> dt.date | None:
     return min(dates) if dates else None
 
 
-def route_map_svg(user, *, station: Station | None = None, today: dt.date | None = None) -> str:
-    return render_route_map_svg(route_map_data(user, station=station, today=today))
+def route_map_svg(
+    user, *, station: Station | None = None, stations=None, today: dt.date | None = None
+) -> str:
+    return render_route_map_svg(
+        route_map_data(user, station=station, stations=stations, today=today)
+    )
 
 
 # --- drawing ------------------------------------------------------------------------------

@@ -377,22 +377,35 @@ class LotCommittee:
 def committee_progress(round: TenderRound) -> list[LotCommittee]:
     """For each lot of ``round``: who has not declared, who is recused (a conflict with one of
     its bidders), who may score it and who has submitted — in six queries."""
-    seats = list(Seat.objects.filter(round=round).select_related("user"))
+    return committees_progress([round])[round.pk]
+
+
+def committees_progress(rounds) -> dict[int, list[LotCommittee]]:
+    """committee_progress of each of ``rounds``, by round id, in the same six queries for all
+    of them (a member's list of evaluations shows many rounds at once)."""
+    by_id = {r.pk: r for r in rounds}
+    if not by_id:
+        return {}
+    seats = list(Seat.objects.filter(round__in=list(by_id)).select_related("user"))
     standing = declaration_standing(seats)
     sheets = set(
-        ScoreSheet.objects.filter(seat__round=round, is_current=True).values_list(
+        ScoreSheet.objects.filter(seat__round__in=list(by_id), is_current=True).values_list(
             "seat_id", "lot_id"
         )
     )
     valid = {}
-    for lot_id in OpenedBid.objects.filter(bid__round=round, is_valid=True).values_list(
+    for lot_id in OpenedBid.objects.filter(bid__round__in=list(by_id), is_valid=True).values_list(
         "bid__lot_id", flat=True
     ):
         valid[lot_id] = valid.get(lot_id, 0) + 1
-    progress = []
-    for lot in round.lots.order_by("number"):
+    seats_of: dict[int, list[Seat]] = {}
+    for seat in seats:
+        seats_of.setdefault(seat.round_id, []).append(seat)
+    progress: dict[int, list[LotCommittee]] = {pk: [] for pk in by_id}
+    for lot in Lot.objects.filter(round__in=list(by_id)).order_by("round_id", "number"):
+        lot.round = by_id[lot.round_id]
         entry = LotCommittee(lot=lot, valid_bids=valid.get(lot.pk, 0))
-        for seat in seats:
+        for seat in seats_of.get(lot.round_id, []):
             if not standing[seat.pk]["declared"]:
                 entry.undeclared.append(seat)
             elif lot.pk in standing[seat.pk]["recused"]:
@@ -401,7 +414,7 @@ def committee_progress(round: TenderRound) -> list[LotCommittee]:
                 entry.scoring.append(seat)
                 if (seat.pk, lot.pk) in sheets:
                     entry.submitted.append(seat)
-        progress.append(entry)
+        progress[lot.round_id].append(entry)
     return progress
 
 
@@ -409,4 +422,8 @@ def seats_for(user) -> QuerySet[Seat]:
     """The seats ``user`` holds, newest round first."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Seat.objects.none()
-    return Seat.objects.filter(user=user).select_related("round").order_by("-round__opening_at")
+    return (
+        Seat.objects.filter(user=user)
+        .select_related("round")
+        .order_by("-round__opening_at", "-pk")
+    )

@@ -112,11 +112,15 @@ class Market:
     ineligible: list[Merchant] = field(default_factory=list)  # a few, refused when they apply
 
 
-def generate_merchants(*, rng: random.Random, stations: int, catalogue) -> Market:
+def generate_merchants(
+    *, rng: random.Random, stations: int, catalogue, first_number: int = 1
+) -> Market:
+    """Merchants and brands for ``stations`` stations, numbered from ``first_number`` (a
+    network grown later numbers on, so that credit codes stay unique)."""
     brand_count = max(6, round(stations * BRANDS_PER_STATION))
     merchant_count = max(5, round(brand_count / BRANDS_PER_MERCHANT))
     merchants = []
-    for n in range(1, merchant_count + 1):
+    for n in range(first_number, first_number + merchant_count):
         legal_form = rng.choices(
             [Merchant.LegalForm.COMPANY, Merchant.LegalForm.INDIVIDUAL, Merchant.LegalForm.OTHER],
             weights=[95, 3, 2],

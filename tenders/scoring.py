@@ -236,11 +236,13 @@ def _ensure_scoring(round: TenderRound) -> None:
         )
 
 
-def scoring_faults(round: TenderRound) -> list[str]:
+def scoring_faults(round: TenderRound, progress=None) -> list[str]:
     """Why the round cannot be scored yet: a member has not declared, or a lot with valid
-    bids has fewer members free to score it than the round needs."""
+    bids has fewer members free to score it than the round needs. ``progress``: the round's
+    committee_progress when the caller has it already (for many rounds at once)."""
     faults = []
-    progress = committee_progress(round)
+    if progress is None:
+        progress = committee_progress(round)
     undeclared = {seat.user.get_username() for entry in progress for seat in entry.undeclared}
     if undeclared:
         faults.append(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -138,6 +139,9 @@ def round_url(round: TenderRound, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+ROUNDS_PER_PAGE = 20
+
+
 class RoundListView(MerchantPageMixin, TemplateView):
     """The rounds taking applications now, and the rounds the company applied to."""
 
@@ -157,19 +161,23 @@ class RoundListView(MerchantPageMixin, TemplateView):
             .select_related("round")
             .annotate(lot_count=Count("lots"))
         }
-        open_rounds = [
-            {"round": round, "application": mine.get(round.pk)}
-            for round in rounds.filter(
+        # A page of each at a time: the national network has thousands of rounds open at once.
+        open_page = Paginator(
+            rounds.filter(
                 status=Status.PUBLISHED,
                 application_opens_at__lte=now,
                 application_closes_at__gt=now,
-            )
-        ]
-        upcoming = list(
+            ),
+            ROUNDS_PER_PAGE,
+        ).get_page(self.request.GET.get("page"))
+        open_rounds = [{"round": round, "application": mine.get(round.pk)} for round in open_page]
+        upcoming_page = Paginator(
             rounds.filter(status=Status.PUBLISHED, application_opens_at__gt=now).exclude(
                 pk__in=mine.keys()
-            )
-        )
+            ),
+            ROUNDS_PER_PAGE,
+        ).get_page(self.request.GET.get("soon"))
+        upcoming = list(upcoming_page)
         applied = sorted(
             mine.values(), key=lambda a: (a.round.status in (Status.AWARDED, Status.FAILED,
                                                               Status.CANCELLED),
@@ -179,6 +187,8 @@ class RoundListView(MerchantPageMixin, TemplateView):
             merchant=self.merchant,
             open_rounds=open_rounds,
             upcoming=upcoming,
+            open_page=open_page,
+            upcoming_page=upcoming_page,
             applications=applied,
             now=now,
         )

@@ -440,3 +440,26 @@ def test_an_outlet_opened_before_the_clock_is_not_counted_this_month(
     panel = page.split('id="cms-leasing-section"')[1].split("</section>")[0]
     openings = panel.split('data-cms-panel="openings"')[1].split("</div>")[0]
     assert "Openings in 2026-06" in openings and "<dd>0 " in openings
+
+
+def test_the_network_route_map_is_drawn_a_page_of_stations_at_a_time(
+    client, opened, tenant, yye_level, network_officer, monkeypatch
+):
+    """Nationally tens of thousands of outlets: the network's map draws a page of stations,
+    while its figures (outlets, first opening, pace) count the whole network."""
+    from cms import lease_views
+
+    monkeypatch.setattr(lease_views, "ROUTE_MAP_STATIONS_PER_PAGE", 1)
+    other = sign(make_lease(tenant, yye_level, code="HT-YYE-1"))
+    fitout.milestones_plan(actor=None, lease=other)
+    client.force_login(network_officer)
+    first = content(client.get(url("route_map")))
+    second = content(client.get(url("route_map"), {"p": 2}))
+    chart_of = lambda page: page.split("data-cms-route-map>")[1].split("</figure>")[0]  # noqa: E731
+    assert "HT-2026-001" in chart_of(first) and "HT-YYE-1" not in chart_of(first)
+    assert "HT-YYE-1" in chart_of(second) and "HT-2026-001" not in chart_of(second)
+    for page in (first, second):
+        assert "<dd>2</dd>" in page  # outlets on the map, the whole network's
+        assert "data-cms-first-opening>2026-05-16" in page and "data-cms-opened-total>1<" in page
+    svg = client.get(url("route_map_network_svg"), {"p": 2}).content.decode()
+    assert "HT-YYE-1" in svg and "HT-2026-001" not in svg

@@ -157,6 +157,32 @@ def test_the_list_shows_rounds_taking_applications_and_the_companys_applications
     assert "My applications" in page and "Published" in page
 
 
+def test_the_rounds_taking_applications_come_a_page_at_a_time(
+    signed_in, round_obj, lots, clock, monkeypatch
+):
+    """Nationally thousands of rounds take applications at once: a page of them at a time."""
+    from cms.portal import tendering
+
+    monkeypatch.setattr(tendering, "ROUNDS_PER_PAGE", 1)
+    clock.move_to(T0)
+    for n in (1, 2):
+        later = make_round(
+            code=f"ZB-SOON-{n}",
+            title="Upcoming round",
+            **schedule(T0 + dt.timedelta(days=2)),
+        )
+        rounds.round_publish(actor=None, round=_ready(later))
+    clock.move_to(APPLYING)
+    codes = {round_obj.code, "ZB-SOON-1", "ZB-SOON-2"}
+    first = text(signed_in.get(url("tenders")))
+    assert len({c for c in codes if c in first}) < len(codes)
+    seen = set()
+    for params in ({"page": n, "soon": n} for n in (1, 2, 3)):
+        page = text(signed_in.get(url("tenders"), params))
+        seen |= {c for c in codes if c in page}
+    assert seen == codes
+
+
 def _ready(round_obj: TenderRound) -> TenderRound:
     from tests.tenders.round_factories import STANDARD_CRITERIA, add_lot, publish_documents
 
