@@ -26,7 +26,7 @@ from tests import factories
 from tests.stations.factories import StationFactory, cabinet, level, square
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("stations", "audit", "cms", "tenders", "leasing", "notifications", "api")
+APPS = ("stations", "audit", "cms", "tenders", "leasing", "notifications", "api", "backup")
 
 # printf-style (%(name)s, %(area).4f, %s, %d) and str.format-style ({0}, {name}) placeholders.
 PRINTF = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +\-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
