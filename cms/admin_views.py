@@ -13,7 +13,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -354,6 +354,8 @@ REPORTS = {
         ),
     ),
 }
+# Rows of a report shown on its page; the downloads have them all.
+REPORT_PAGE_SIZE = 50
 DOWNLOADS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -400,11 +402,35 @@ class ReportView(SpacePageMixin, TemplateView):
                 raise Http404
             from stations import reports
 
-            response = HttpResponse(reports.render_report(frame, fmt), content_type=DOWNLOADS[fmt])
+            if fmt == "csv":  # a few thousand rows of text at a time, never the whole file
+                response = StreamingHttpResponse(
+                    reports.stream_csv(frame), content_type=DOWNLOADS[fmt]
+                )
+            else:
+                response = HttpResponse(
+                    reports.render_report(frame, fmt), content_type=DOWNLOADS[fmt]
+                )
             response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
             return response
         self.frame = frame
         return self.render_to_response(self.get_context_data())
+
+    def page_of_rows(self, frame):
+        """The page of the frame's rows asked for (``?page=``) and its TOTAL row, if it has
+        one: a national report has 100,000 rows, which the page does not render."""
+        from stations.reports import TOTAL
+
+        has_total = (
+            bool(frame.attrs.get("total_row")) and len(frame) and frame.iloc[-1, 0] == TOTAL
+        )
+        body = len(frame) - 1 if has_total else len(frame)
+        page = Paginator(range(body), REPORT_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        shown = list(page.object_list)
+        if has_total:
+            shown.append(len(frame) - 1)
+        rows = frame.iloc[shown]
+        rows.attrs = dict(frame.attrs)
+        return rows, page
 
     def get_page_title(self):
         return str(REPORTS[self.name][0])
@@ -420,7 +446,7 @@ class ReportView(SpacePageMixin, TemplateView):
         from stations.reports import TOTAL
 
         context = super().get_context_data(**kwargs)
-        frame = self.frame
+        frame, page_obj = self.page_of_rows(self.frame)
         tiers = dict(Station.Tier.choices)
         type_names = {}
         if "business_type" in frame.columns:
@@ -457,8 +483,13 @@ class ReportView(SpacePageMixin, TemplateView):
 
         context.update(
             chart=chart_for(
-                self.name, frame, [str(row["cells"][0]["text"]) for row in rows if row["cells"]]
+                self.name,
+                self.frame,
+                [str(row["cells"][0]["text"]) for row in rows if row["cells"]],
+                page=frame,
             ),
+            page_obj=page_obj,
+            row_count=page_obj.paginator.count,
             name=self.name,
             about=REPORTS[self.name][1],
             columns=columns,

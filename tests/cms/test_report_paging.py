@@ -1,0 +1,99 @@
+# ruff: noqa: F811  (the fixtures imported from tests.leasing.test_reports are parameters here)
+"""A report's page shows a page of rows and the whole report's TOTAL row; the per-row charts
+draw the rows on the page; the CSV download streams every row, byte for byte the report."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from cms import admin_views
+from stations.reports import get_report, render_report
+from tests.cms.conftest import speak_english
+from tests.factories import officer
+from tests.leasing.test_reports import network  # noqa: F401
+from tests.stations.factories import StationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def body_rows(content: str) -> list[str]:
+    """The row headings of the table's body (the station codes, or TOTAL's label)."""
+    body = content.split("<tbody>")[1].split("</tbody>")[0]
+    return re.findall(r'<th scope="row">([^<]*)</th>', body)
+
+
+@pytest.fixture
+def stations(network):
+    """Seven stations: AAA and BBB of the network and five without units."""
+    for code in ("CCC", "DDD", "EEE", "FFF", "GGG"):
+        StationFactory(code=code)
+    return ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"]
+
+
+@pytest.fixture
+def page_of_three(monkeypatch):
+    monkeypatch.setattr(admin_views, "REPORT_PAGE_SIZE", 3)
+
+
+def test_the_page_shows_a_page_of_rows_and_the_network_total(
+    client, stations, page_of_three, django_assert_max_num_queries
+):
+    client.force_login(speak_english(officer()))
+    url = reverse("cms_report", args=("occupancy",))
+    with django_assert_max_num_queries(30):
+        first = client.get(url).content.decode()
+    assert body_rows(first) == ["AAA", "BBB", "CCC", "TOTAL"]
+    assert "Rows 1–3 of 7; the downloads have every row." in first
+    total = first.split("cms-report__total")[1].split("</tr>")[0]
+    # The network's 250 m² leasable, 161 m² let, whatever the page.
+    assert "250.00" in total and "161.00" in total and "64.40" in total
+    last = client.get(url + "?page=3").content.decode()
+    assert body_rows(last) == ["GGG", "TOTAL"]
+    assert last.split("cms-report__total")[1].split("</tr>")[0] == total
+
+
+def test_a_page_past_the_end_shows_the_last(client, stations, page_of_three):
+    client.force_login(speak_english(officer()))
+    url = reverse("cms_report", args=("utilities",))
+    assert body_rows(client.get(url + "?page=99").content.decode()) == ["GGG", "TOTAL"]
+    assert body_rows(client.get(url + "?page=x").content.decode())[:3] == ["AAA", "BBB", "CCC"]
+
+
+def test_the_occupancy_chart_draws_the_stations_on_the_page(client, stations, page_of_three):
+    client.force_login(speak_english(officer()))
+    url = reverse("cms_report", args=("occupancy",))
+    chart = client.get(url + "?page=2").content.decode().split('class="cms-chart"')[1]
+    chart = chart.split("</figure>")[0]
+    assert "DDD" in chart and "FFF" in chart
+    assert "AAA" not in chart and "GGG" not in chart
+
+
+def test_a_report_of_one_page_has_no_pager(client, network):
+    client.force_login(speak_english(officer()))
+    content = client.get(reverse("cms_report", args=("occupancy",))).content.decode()
+    assert body_rows(content) == ["AAA", "BBB", "TOTAL"]
+    assert "the downloads have every row" not in content
+
+
+@pytest.mark.parametrize("name", ["occupancy", "utilities", "rent-roll", "chains"])
+def test_the_csv_download_streams_every_row(client, stations, page_of_three, name, settings):
+    client.force_login(speak_english(officer()))
+    response = client.get(reverse("cms_report", args=(name,)) + "?format=csv")
+    assert response.streaming
+    content = b"".join(response.streaming_content)
+    assert content == render_report(get_report(name)(), "csv")
+    if name in ("occupancy", "utilities"):
+        lines = content.decode("utf-8-sig").splitlines()
+        assert [line.split(",")[0] for line in lines[1:]] == [*stations, "TOTAL"]
+
+
+def test_the_csv_stream_comes_in_chunks_with_one_header(stations, monkeypatch):
+    from stations import reports
+
+    monkeypatch.setattr(reports, "CSV_CHUNK_ROWS", 2)
+    frame = get_report("utilities")()
+    chunks = list(reports.stream_csv(frame))
+    assert len(chunks) == 1 + 4  # the BOM, then 8 rows two at a time
+    assert b"".join(chunks) == render_report(frame, "csv")
+    assert b"".join(chunks).count(b"station,tier") == 1
