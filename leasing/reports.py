@@ -481,6 +481,30 @@ def chains(*, stations=None) -> pd.DataFrame:
     every station come first, then by stations, outlets and name. An outlet's brand is its
     merchant's (see :func:`_brand_names`). No TOTAL row (the outlets per station are the
     occupancy's business). Four queries."""
+    station_codes, per_brand = brand_outlets(stations)
+    records = []
+    for brand, by_station in per_brand.items():
+        present = sum(1 for n in by_station.values() if n)
+        records.append(
+            (
+                brand,
+                present,
+                sum(by_station.values()),
+                present == len(station_codes),
+                *[by_station.get(pk, 0) for pk, _code in station_codes],
+            )
+        )
+    records.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
+    columns = ["brand", "stations", "outlets", "every_station", *[c for _pk, c in station_codes]]
+    frame = _frame(records, columns, ints=["stations", "outlets", *columns[4:]], total_row=False)
+    frame["every_station"] = frame["every_station"].astype(bool)
+    return frame
+
+
+def brand_outlets(stations) -> tuple[list[tuple[int, str]], dict[str, dict[int, int]]]:
+    """The stations reported on (pk, code) and, for each brand with open outlets (named as
+    :func:`_brand_names` names it), its open outlets by station pk: what ``chains`` tabulates,
+    without its column per station (the network summary counts brands from it)."""
     station_codes = list(report_stations(stations).values_list("pk", "code"))
     code_of = dict(station_codes)
     groups = list(
@@ -495,23 +519,7 @@ def chains(*, stations=None) -> pd.DataFrame:
     per_brand: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for merchant, _name, business_type, station, n in groups:
         per_brand[names[merchant, business_type]][station] += n
-    records = []
-    for brand, by_station in per_brand.items():
-        present = sum(1 for n in by_station.values() if n)
-        records.append(
-            (
-                brand,
-                present,
-                sum(by_station.values()),
-                present == len(code_of),
-                *[by_station.get(pk, 0) for pk, _code in station_codes],
-            )
-        )
-    records.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
-    columns = ["brand", "stations", "outlets", "every_station", *[c for _pk, c in station_codes]]
-    frame = _frame(records, columns, ints=["stations", "outlets", *columns[4:]], total_row=False)
-    frame["every_station"] = frame["every_station"].astype(bool)
-    return frame
+    return station_codes, per_brand
 
 
 # --- pipeline -----------------------------------------------------------------------------
