@@ -378,12 +378,18 @@ class ReportIndexView(SpacePageMixin, TemplateView):
         return context
 
 
-def _report_frame(name: str, user):
+def _report_frame(name: str, user, **options):
     """The report's DataFrame, narrowed to the stations the user may see."""
     from stations import reports  # pandas: loaded when a report is asked for, not at start-up
 
     report = reports.get_report(name)
-    return report(stations=selectors.stations_for(user))
+    return report(stations=selectors.stations_for(user), **options)
+
+
+def _windowed(name: str) -> bool:
+    from stations import reports
+
+    return reports.get_report(name).windowed
 
 
 class ReportView(SpacePageMixin, TemplateView):
@@ -395,11 +401,11 @@ class ReportView(SpacePageMixin, TemplateView):
         if name not in REPORTS:
             raise Http404
         self.name = name
-        frame = _report_frame(name, request.user)
         fmt = request.GET.get("format")
         if fmt:
             if fmt not in DOWNLOADS:
                 raise Http404
+            frame = _report_frame(name, request.user)
             from stations import reports
 
             if fmt == "csv":  # a few thousand rows of text at a time, never the whole file
@@ -412,14 +418,18 @@ class ReportView(SpacePageMixin, TemplateView):
                 )
             response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
             return response
-        self.frame = frame
+        # A report that reads a page of its rows itself is not built whole for its page.
+        self.frame = None if _windowed(name) else _report_frame(name, request.user)
         return self.render_to_response(self.get_context_data())
 
     def page_of_rows(self, frame):
-        """The page of the frame's rows asked for (``?page=``) and its TOTAL row, if it has
-        one: a national report has 100,000 rows, which the page does not render."""
+        """The page of the report's rows asked for (``?page=``) and its TOTAL row, if it has
+        one: a national report has 100,000 rows, which the page does not render. A report
+        taking a ``window`` reads only those rows and sums its TOTAL in the database."""
         from stations.reports import TOTAL
 
+        if frame is None:
+            return self.window_of_rows()
         has_total = (
             bool(frame.attrs.get("total_row")) and len(frame) and frame.iloc[-1, 0] == TOTAL
         )
@@ -431,6 +441,25 @@ class ReportView(SpacePageMixin, TemplateView):
         rows = frame.iloc[shown]
         rows.attrs = dict(frame.attrs)
         return rows, page
+
+    def window_of_rows(self):
+        try:
+            number = max(int(self.request.GET.get("page", 1)), 1)
+        except ValueError:
+            number = 1
+
+        def window(number: int):
+            start = (number - 1) * REPORT_PAGE_SIZE
+            return _report_frame(
+                self.name, self.request.user, window=slice(start, start + REPORT_PAGE_SIZE)
+            )
+
+        frame = window(number)
+        paginator = Paginator(range(frame.attrs["rows"]), REPORT_PAGE_SIZE)
+        if number > paginator.num_pages:  # past the end: the last page, as get_page gives
+            number = paginator.num_pages
+            frame = window(number)
+        return frame, paginator.page(number)
 
     def get_page_title(self):
         return str(REPORTS[self.name][0])
@@ -484,7 +513,7 @@ class ReportView(SpacePageMixin, TemplateView):
         context.update(
             chart=chart_for(
                 self.name,
-                self.frame,
+                frame if self.frame is None else self.frame,
                 [str(row["cells"][0]["text"]) for row in rows if row["cells"]],
                 page=frame,
             ),

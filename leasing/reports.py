@@ -144,12 +144,14 @@ def _awards(stations):
     return Award.objects.filter(lot__station__in=report_stations(stations))
 
 
-def _lot_areas(stations) -> dict[int, int]:
+def _lot_areas(stations, lots=None) -> dict[int, int]:
     """The area of each awarded lot's units in cents, by lot: one query grouping the lot–unit
-    links, which their index on the lot keeps in order."""
+    links, which their index on the lot keeps in order; ``lots`` narrows it to those."""
     links = Lot.units.through.objects.filter(lot__award__isnull=False)
     if stations is not None:
         links = links.filter(lot__station__in=report_stations(stations))
+    if lots is not None:
+        links = links.filter(lot__in=lots)
     return dict(
         _raw_rows(
             links.values_list("lot_id").annotate(area=_sum_cents("unit__area_m2")).order_by()
@@ -157,8 +159,23 @@ def _lot_areas(stations) -> dict[int, int]:
     )
 
 
+def _rent_totals(stations) -> tuple[int, int, int, int]:
+    """rent-vs-reserve's TOTAL in cents (area, reserve, awarded, contract), summed by the
+    database: two queries, whatever the number of awards."""
+    sums = _awards(stations).aggregate(
+        reserve=_sum_cents("lot__reserve_annual_rent"),
+        awarded=_sum_cents("annual_rent"),
+        contract=_sum_cents("lease__annual_rent"),
+    )
+    links = Lot.units.through.objects.filter(lot__award__isnull=False)
+    if stations is not None:
+        links = links.filter(lot__station__in=report_stations(stations))
+    area = links.aggregate(area=_sum_cents("unit__area_m2"))["area"]
+    return (area or 0, sums["reserve"] or 0, sums["awarded"] or 0, sums["contract"] or 0)
+
+
 @register("rent-vs-reserve", gettext_lazy("Rent won against the reserve price, by lot"))
-def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
+def rent_vs_reserve(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per awarded lot, by round and lot, with the lease made from its award, and a
     last TOTAL row (the network).
 
@@ -173,9 +190,13 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
     is counted from the day it is made, not only once its lease is signed. Two queries (the
     lots' areas apart: grouping every row by its ten columns cost more than the rest); the
     amounts come from the database in cents and become Decimal a column at a time.
+
+    ``window`` (a slice of the rows, as a page shows them) reads only those rows (LIMIT and
+    OFFSET) and their lots' areas, and the TOTAL row is summed by the database, and
+    the rows are counted (five queries); ``attrs["rows"]`` is the number of all its rows.
     """
     awards = _awards(stations)
-    rows = _raw_rows(
+    query = (
         awards.annotate(
             reserve=Cents("lot__reserve_annual_rent"),
             awarded=Cents("annual_rent"),
@@ -193,16 +214,23 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
             "contract",
             "lot_id",
         )
-        .order_by("lot__round__code", "lot__number")
+        .order_by("lot__round__code", "lot__number", "pk")
     )
-    areas = _lot_areas(stations)
+    rows = _raw_rows(query if window is None else query[window])
     # Column by column: zip(*rows) makes 100,000 iterators, and the collector walks them.
     columns = [list(map(itemgetter(n), rows)) for n in range(10)]
     rounds, lots, leases, codes, tiers, types, reserve, awarded, contract, lot_ids = columns
+    if window is None:
+        areas = _lot_areas(stations)
+    else:  # the window's lots only (none past the end: no query to make)
+        areas = _lot_areas(stations, lot_ids) if lot_ids else {}
     area = [areas.get(lot) or 0 for lot in lot_ids]
     premium = _premium_hundredths(awarded, reserve)
-    total_reserve, total_awarded = sum(reserve), sum(awarded)
-    total_contract = sum(c for c in contract if c is not None)
+    if window is None:
+        total_area, total_reserve, total_awarded = sum(area), sum(reserve), sum(awarded)
+        total_contract = sum(c for c in contract if c is not None)
+    else:
+        total_area, total_reserve, total_awarded, total_contract = _rent_totals(stations)
     premium.append(_premium_hundredths([total_awarded], [total_reserve])[0])
     frame = pd.DataFrame(
         {
@@ -212,7 +240,7 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
             "station": [*codes, ""],
             "tier": [*tiers, ""],
             "business_type": [*types, ""],
-            "area_m2": _amounts([*area, sum(area)]),
+            "area_m2": _amounts([*area, total_area]),
             "reserve_annual_rent": _amounts([*reserve, total_reserve]),
             "awarded_annual_rent": _amounts([*awarded, total_awarded]),
             "contract_annual_rent": _amounts([*contract, total_contract]),
@@ -221,6 +249,7 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
         columns=RENT_COLUMNS,
     )
     frame.attrs["total_row"] = True
+    frame.attrs["rows"] = len(rows) if window is None else awards.count()
     return frame
 
 

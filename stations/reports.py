@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 import io
 import json
 import math
@@ -50,6 +51,13 @@ class Report:
     name: str
     title: str
     build: Callable[..., pd.DataFrame]
+
+    @property
+    def windowed(self) -> bool:
+        """Whether ``build`` takes ``window`` (a slice of its rows): it then reads only those
+        rows, sums its TOTAL row in the database and gives the number of all its rows as
+        ``attrs["rows"]``."""
+        return "window" in inspect.signature(self.build).parameters
 
     def __call__(self, **filters) -> pd.DataFrame:
         frame = self.build(**filters)

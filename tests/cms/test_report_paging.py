@@ -11,7 +11,7 @@ from cms import admin_views
 from stations.reports import get_report, render_report
 from tests.cms.conftest import speak_english
 from tests.factories import officer
-from tests.leasing.test_reports import network  # noqa: F401
+from tests.leasing.test_reports import awarded, leased, network  # noqa: F401
 from tests.stations.factories import StationFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,51 @@ def test_the_csv_stream_comes_in_chunks_with_one_header(stations, monkeypatch):
     assert len(chunks) == 1 + 4  # the BOM, then 8 rows two at a time
     assert b"".join(chunks) == render_report(frame, "csv")
     assert b"".join(chunks).count(b"station,tier") == 1
+
+
+def test_rent_against_reserve_reads_a_window_of_its_rows_and_the_whole_total(
+    leased, django_assert_max_num_queries
+):
+    report = get_report("rent-vs-reserve")
+    assert report.windowed and not get_report("occupancy").windowed
+    whole = report()
+    with django_assert_max_num_queries(5):
+        second = report(window=slice(1, 2))
+    assert second.attrs["rows"] == 2 == whole.attrs["rows"]
+    assert second.to_dict("records") == whole.iloc[[1, 2]].to_dict("records")
+    first = report(window=slice(0, 1))
+    assert first.to_dict("records") == whole.iloc[[0, 2]].to_dict("records")
+    past = report(window=slice(5, 6))
+    assert past.to_dict("records") == whole.iloc[[2]].to_dict("records")
+
+
+def test_the_rent_against_reserve_page_is_a_window(client, leased, monkeypatch):
+    from stations import reports
+
+    monkeypatch.setattr(admin_views, "REPORT_PAGE_SIZE", 1)
+    built = []
+    build = reports.REPORTS["rent-vs-reserve"].build
+    monkeypatch.setitem(
+        reports.REPORTS,
+        "rent-vs-reserve",
+        reports.Report(
+            name="rent-vs-reserve",
+            title="",
+            build=lambda *, stations=None, window=None: (
+                built.append(window) or build(stations=stations, window=window)
+            ),
+        ),
+    )
+    client.force_login(speak_english(officer()))
+    url = reverse("cms_report", args=("rent-vs-reserve",))
+    awarded, _lease = leased
+    rounds = body_rows(client.get(url + "?page=2").content.decode())
+    assert rounds == [awarded.round.code, "TOTAL"]
+    assert built == [slice(1, 2)]
+    content = client.get(url + "?page=7").content.decode()
+    assert built[1:] == [slice(6, 7), slice(1, 2)]  # past the end: the last page
+    assert "Rows 2–2 of 2; the downloads have every row." in content
+    total = content.split("cms-report__total")[1].split("</tr>")[0]
+    assert "150,000.00" in total or "150000.00" in total
+    csv = b"".join(client.get(url + "?format=csv").streaming_content).decode("utf-8-sig")
+    assert len(csv.splitlines()) == 1 + 2 + 1
