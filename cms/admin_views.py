@@ -356,6 +356,8 @@ REPORTS = {
 }
 # Rows of a report shown on its page; the downloads have them all.
 REPORT_PAGE_SIZE = 50
+# Columns of a report shown on its page (chains has one per station); the downloads have all.
+REPORT_PAGE_COLUMNS = 40
 DOWNLOADS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -476,6 +478,10 @@ class ReportView(SpacePageMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         frame, page_obj = self.page_of_rows(self.frame)
+        hidden_columns = max(len(frame.columns) - REPORT_PAGE_COLUMNS, 0)
+        if hidden_columns:  # chains: a column per station, 6,000 on the national network
+            frame, attrs = frame.iloc[:, :REPORT_PAGE_COLUMNS], frame.attrs
+            frame.attrs = dict(attrs)
         tiers = dict(Station.Tier.choices)
         type_names = {}
         if "business_type" in frame.columns:
@@ -518,6 +524,7 @@ class ReportView(SpacePageMixin, TemplateView):
                 page=frame,
             ),
             page_obj=page_obj,
+            hidden_columns=hidden_columns,
             row_count=page_obj.paginator.count,
             name=self.name,
             about=REPORTS[self.name][1],

@@ -503,30 +503,30 @@ def _brand_names(groups, merchant_names: dict[int, str]) -> dict[tuple[int, int 
 
 
 @register("chains", gettext_lazy("Chain brands across the stations"))
-def chains(*, stations=None) -> pd.DataFrame:
+def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per brand with open outlets: ``brand``, the number of ``stations`` it is open
     in, its ``outlets`` (open leases), ``every_station`` (open in every station reported on)
     and one column per station code with the brand's outlets there. The brands present in
     every station come first, then by stations, outlets and name. An outlet's brand is its
     merchant's (see :func:`_brand_names`). No TOTAL row (the outlets per station are the
-    occupancy's business). Four queries."""
+    occupancy's business). Four queries. ``window`` (a slice of the brands, in that order)
+    gives only those rows (a column per station is 6,000 columns on the national network);
+    ``attrs["rows"]`` is the number of all the brands."""
     station_codes, per_brand = brand_outlets(stations)
-    records = []
+    summaries = []
     for brand, by_station in per_brand.items():
         present = sum(1 for n in by_station.values() if n)
-        records.append(
-            (
-                brand,
-                present,
-                sum(by_station.values()),
-                present == len(station_codes),
-                *[by_station.get(pk, 0) for pk, _code in station_codes],
-            )
-        )
-    records.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
+        summaries.append((brand, present, sum(by_station.values()), present == len(station_codes)))
+    summaries.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
+    shown = summaries if window is None else summaries[window]
+    records = [
+        (*summary, *[per_brand[summary[0]].get(pk, 0) for pk, _code in station_codes])
+        for summary in shown
+    ]
     columns = ["brand", "stations", "outlets", "every_station", *[c for _pk, c in station_codes]]
     frame = _frame(records, columns, ints=["stations", "outlets", *columns[4:]], total_row=False)
     frame["every_station"] = frame["every_station"].astype(bool)
+    frame.attrs["rows"] = len(summaries)
     return frame
 
 

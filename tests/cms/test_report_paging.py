@@ -145,3 +145,26 @@ def test_the_rent_against_reserve_page_is_a_window(client, leased, monkeypatch):
     assert "150,000.00" in total or "150000.00" in total
     csv = b"".join(client.get(url + "?format=csv").streaming_content).decode("utf-8-sig")
     assert len(csv.splitlines()) == 1 + 2 + 1
+
+
+def test_chains_reads_a_window_of_its_brands(network):
+    report = get_report("chains")
+    assert report.windowed
+    whole = report()
+    assert len(whole) == 2
+    second = report(window=slice(1, 2))
+    assert second.attrs["rows"] == 2
+    assert second.to_dict("records") == whole.iloc[[1]].to_dict("records")
+    assert list(second.columns) == list(whole.columns)
+
+
+def test_a_page_shows_the_first_columns_and_says_how_many_more(client, network, monkeypatch):
+    monkeypatch.setattr(admin_views, "REPORT_PAGE_COLUMNS", 5)
+    client.force_login(speak_english(officer()))
+    content = client.get(reverse("cms_report", args=("chains",))).content.decode()
+    assert content.count('<th scope="col" data-column=') == 5
+    assert 'data-column="AAA"' in content and 'data-column="BBB"' not in content
+    assert "1 more column is in the downloads." in content
+    download = client.get(reverse("cms_report", args=("chains",)) + "?format=csv")
+    header = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert header.endswith(",AAA,BBB")
