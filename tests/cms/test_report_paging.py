@@ -2,6 +2,7 @@
 """A report's page shows a page of rows and the whole report's TOTAL row; the per-row charts
 draw the rows on the page; the CSV download streams every row, byte for byte the report."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -168,3 +169,15 @@ def test_a_page_shows_the_first_columns_and_says_how_many_more(client, network, 
     download = client.get(reverse("cms_report", args=("chains",)) + "?format=csv")
     header = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()[0]
     assert header.endswith(",AAA,BBB")
+
+
+def test_the_rent_roll_reads_a_window_of_leases_and_the_whole_total(network):
+    report = get_report("rent-roll")
+    assert report.windowed
+    on = dt.date(2026, 4, 15)
+    whole = report(on=on)
+    assert whole.attrs["rows"] == 3
+    for window, rows in ((slice(0, 2), [0, 1, 3]), (slice(2, 4), [2, 3]), (slice(9, 10), [3])):
+        part = report(on=on, window=window)
+        assert part.attrs["rows"] == 3
+        assert part.to_dict("records") == whole.iloc[rows].to_dict("records")
