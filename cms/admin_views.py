@@ -13,7 +13,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -354,6 +354,10 @@ REPORTS = {
         ),
     ),
 }
+# Rows of a report shown on its page; the downloads have them all.
+REPORT_PAGE_SIZE = 50
+# Columns of a report shown on its page (chains has one per station); the downloads have all.
+REPORT_PAGE_COLUMNS = 40
 DOWNLOADS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -376,12 +380,18 @@ class ReportIndexView(SpacePageMixin, TemplateView):
         return context
 
 
-def _report_frame(name: str, user):
+def _report_frame(name: str, user, **options):
     """The report's DataFrame, narrowed to the stations the user may see."""
     from stations import reports  # pandas: loaded when a report is asked for, not at start-up
 
     report = reports.get_report(name)
-    return report(stations=selectors.stations_for(user))
+    return report(stations=selectors.stations_for(user), **options)
+
+
+def _windowed(name: str) -> bool:
+    from stations import reports
+
+    return reports.get_report(name).windowed
 
 
 class ReportView(SpacePageMixin, TemplateView):
@@ -393,18 +403,65 @@ class ReportView(SpacePageMixin, TemplateView):
         if name not in REPORTS:
             raise Http404
         self.name = name
-        frame = _report_frame(name, request.user)
         fmt = request.GET.get("format")
         if fmt:
             if fmt not in DOWNLOADS:
                 raise Http404
+            frame = _report_frame(name, request.user)
             from stations import reports
 
-            response = HttpResponse(reports.render_report(frame, fmt), content_type=DOWNLOADS[fmt])
+            if fmt == "csv":  # a few thousand rows of text at a time, never the whole file
+                response = StreamingHttpResponse(
+                    reports.stream_csv(frame), content_type=DOWNLOADS[fmt]
+                )
+            else:
+                response = HttpResponse(
+                    reports.render_report(frame, fmt), content_type=DOWNLOADS[fmt]
+                )
             response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
             return response
-        self.frame = frame
+        # A report that reads a page of its rows itself is not built whole for its page.
+        self.frame = None if _windowed(name) else _report_frame(name, request.user)
         return self.render_to_response(self.get_context_data())
+
+    def page_of_rows(self, frame):
+        """The page of the report's rows asked for (``?page=``) and its TOTAL row, if it has
+        one: a national report has 100,000 rows, which the page does not render. A report
+        taking a ``window`` reads only those rows and sums its TOTAL in the database."""
+        from stations.reports import TOTAL
+
+        if frame is None:
+            return self.window_of_rows()
+        has_total = (
+            bool(frame.attrs.get("total_row")) and len(frame) and frame.iloc[-1, 0] == TOTAL
+        )
+        body = len(frame) - 1 if has_total else len(frame)
+        page = Paginator(range(body), REPORT_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        shown = list(page.object_list)
+        if has_total:
+            shown.append(len(frame) - 1)
+        rows = frame.iloc[shown]
+        rows.attrs = dict(frame.attrs)
+        return rows, page
+
+    def window_of_rows(self):
+        try:
+            number = max(int(self.request.GET.get("page", 1)), 1)
+        except ValueError:
+            number = 1
+
+        def window(number: int):
+            start = (number - 1) * REPORT_PAGE_SIZE
+            return _report_frame(
+                self.name, self.request.user, window=slice(start, start + REPORT_PAGE_SIZE)
+            )
+
+        frame = window(number)
+        paginator = Paginator(range(frame.attrs["rows"]), REPORT_PAGE_SIZE)
+        if number > paginator.num_pages:  # past the end: the last page, as get_page gives
+            number = paginator.num_pages
+            frame = window(number)
+        return frame, paginator.page(number)
 
     def get_page_title(self):
         return str(REPORTS[self.name][0])
@@ -420,7 +477,11 @@ class ReportView(SpacePageMixin, TemplateView):
         from stations.reports import TOTAL
 
         context = super().get_context_data(**kwargs)
-        frame = self.frame
+        frame, page_obj = self.page_of_rows(self.frame)
+        hidden_columns = max(len(frame.columns) - REPORT_PAGE_COLUMNS, 0)
+        if hidden_columns:  # chains: a column per station, 6,000 on the national network
+            frame, attrs = frame.iloc[:, :REPORT_PAGE_COLUMNS], frame.attrs
+            frame.attrs = dict(attrs)
         tiers = dict(Station.Tier.choices)
         type_names = {}
         if "business_type" in frame.columns:
@@ -457,8 +518,14 @@ class ReportView(SpacePageMixin, TemplateView):
 
         context.update(
             chart=chart_for(
-                self.name, frame, [str(row["cells"][0]["text"]) for row in rows if row["cells"]]
+                self.name,
+                frame if self.frame is None else self.frame,
+                [str(row["cells"][0]["text"]) for row in rows if row["cells"]],
+                page=frame,
             ),
+            page_obj=page_obj,
+            hidden_columns=hidden_columns,
+            row_count=page_obj.paginator.count,
             name=self.name,
             about=REPORTS[self.name][1],
             columns=columns,

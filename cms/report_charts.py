@@ -153,8 +153,25 @@ CHARTS = {
 }
 
 
-def chart_for(name: str, frame, labels: list[str]) -> SafeString | None:
+# Charts that draw a bar per row: they draw the rows on the page (a national report has
+# thousands of stations; a bar and a label each took minutes and megabytes of SVG).
+PER_ROW = {
+    "rent-vs-reserve-by-station",
+    "rent-vs-reserve-by-type",
+    "rent-vs-reserve-by-tier",
+    "occupancy",
+    "occupancy-by-tier",
+}
+
+
+def chart_for(name: str, frame, labels: list[str], *, page=None) -> SafeString | None:
     """The report's chart as inline SVG, or None (no chart for it, or nothing to draw).
-    ``labels`` are the rows' first cells as shown on the page (names, not codes)."""
+    ``labels`` are the first cells of the rows on the page as shown (names, not codes);
+    ``page`` those rows (the frame's, with its TOTAL row, if not given): a per-row chart
+    draws them, the others sum the whole ``frame``."""
     draw = CHARTS.get(name)
-    return draw(frame, labels[: len(_body(frame))]) if draw else None
+    if draw is None:
+        return None
+    if name in PER_ROW and page is not None:
+        frame = page
+    return draw(frame, labels[: len(_body(frame))])

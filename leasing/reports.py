@@ -144,12 +144,14 @@ def _awards(stations):
     return Award.objects.filter(lot__station__in=report_stations(stations))
 
 
-def _lot_areas(stations) -> dict[int, int]:
+def _lot_areas(stations, lots=None) -> dict[int, int]:
     """The area of each awarded lot's units in cents, by lot: one query grouping the lot–unit
-    links, which their index on the lot keeps in order."""
+    links, which their index on the lot keeps in order; ``lots`` narrows it to those."""
     links = Lot.units.through.objects.filter(lot__award__isnull=False)
     if stations is not None:
         links = links.filter(lot__station__in=report_stations(stations))
+    if lots is not None:
+        links = links.filter(lot__in=lots)
     return dict(
         _raw_rows(
             links.values_list("lot_id").annotate(area=_sum_cents("unit__area_m2")).order_by()
@@ -157,8 +159,23 @@ def _lot_areas(stations) -> dict[int, int]:
     )
 
 
+def _rent_totals(stations) -> tuple[int, int, int, int]:
+    """rent-vs-reserve's TOTAL in cents (area, reserve, awarded, contract), summed by the
+    database: two queries, whatever the number of awards."""
+    sums = _awards(stations).aggregate(
+        reserve=_sum_cents("lot__reserve_annual_rent"),
+        awarded=_sum_cents("annual_rent"),
+        contract=_sum_cents("lease__annual_rent"),
+    )
+    links = Lot.units.through.objects.filter(lot__award__isnull=False)
+    if stations is not None:
+        links = links.filter(lot__station__in=report_stations(stations))
+    area = links.aggregate(area=_sum_cents("unit__area_m2"))["area"]
+    return (area or 0, sums["reserve"] or 0, sums["awarded"] or 0, sums["contract"] or 0)
+
+
 @register("rent-vs-reserve", gettext_lazy("Rent won against the reserve price, by lot"))
-def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
+def rent_vs_reserve(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per awarded lot, by round and lot, with the lease made from its award, and a
     last TOTAL row (the network).
 
@@ -173,9 +190,13 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
     is counted from the day it is made, not only once its lease is signed. Two queries (the
     lots' areas apart: grouping every row by its ten columns cost more than the rest); the
     amounts come from the database in cents and become Decimal a column at a time.
+
+    ``window`` (a slice of the rows, as a page shows them) reads only those rows (LIMIT and
+    OFFSET) and their lots' areas, and the TOTAL row is summed by the database, and
+    the rows are counted (five queries); ``attrs["rows"]`` is the number of all its rows.
     """
     awards = _awards(stations)
-    rows = _raw_rows(
+    query = (
         awards.annotate(
             reserve=Cents("lot__reserve_annual_rent"),
             awarded=Cents("annual_rent"),
@@ -193,16 +214,23 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
             "contract",
             "lot_id",
         )
-        .order_by("lot__round__code", "lot__number")
+        .order_by("lot__round__code", "lot__number", "pk")
     )
-    areas = _lot_areas(stations)
+    rows = _raw_rows(query if window is None else query[window])
     # Column by column: zip(*rows) makes 100,000 iterators, and the collector walks them.
     columns = [list(map(itemgetter(n), rows)) for n in range(10)]
     rounds, lots, leases, codes, tiers, types, reserve, awarded, contract, lot_ids = columns
+    if window is None:
+        areas = _lot_areas(stations)
+    else:  # the window's lots only (none past the end: no query to make)
+        areas = _lot_areas(stations, lot_ids) if lot_ids else {}
     area = [areas.get(lot) or 0 for lot in lot_ids]
     premium = _premium_hundredths(awarded, reserve)
-    total_reserve, total_awarded = sum(reserve), sum(awarded)
-    total_contract = sum(c for c in contract if c is not None)
+    if window is None:
+        total_area, total_reserve, total_awarded = sum(area), sum(reserve), sum(awarded)
+        total_contract = sum(c for c in contract if c is not None)
+    else:
+        total_area, total_reserve, total_awarded, total_contract = _rent_totals(stations)
     premium.append(_premium_hundredths([total_awarded], [total_reserve])[0])
     frame = pd.DataFrame(
         {
@@ -212,7 +240,7 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
             "station": [*codes, ""],
             "tier": [*tiers, ""],
             "business_type": [*types, ""],
-            "area_m2": _amounts([*area, sum(area)]),
+            "area_m2": _amounts([*area, total_area]),
             "reserve_annual_rent": _amounts([*reserve, total_reserve]),
             "awarded_annual_rent": _amounts([*awarded, total_awarded]),
             "contract_annual_rent": _amounts([*contract, total_contract]),
@@ -221,6 +249,7 @@ def rent_vs_reserve(*, stations=None) -> pd.DataFrame:
         columns=RENT_COLUMNS,
     )
     frame.attrs["total_row"] = True
+    frame.attrs["rows"] = len(rows) if window is None else awards.count()
     return frame
 
 
@@ -474,13 +503,37 @@ def _brand_names(groups, merchant_names: dict[int, str]) -> dict[tuple[int, int 
 
 
 @register("chains", gettext_lazy("Chain brands across the stations"))
-def chains(*, stations=None) -> pd.DataFrame:
+def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per brand with open outlets: ``brand``, the number of ``stations`` it is open
     in, its ``outlets`` (open leases), ``every_station`` (open in every station reported on)
     and one column per station code with the brand's outlets there. The brands present in
     every station come first, then by stations, outlets and name. An outlet's brand is its
     merchant's (see :func:`_brand_names`). No TOTAL row (the outlets per station are the
-    occupancy's business). Four queries."""
+    occupancy's business). Four queries. ``window`` (a slice of the brands, in that order)
+    gives only those rows (a column per station is 6,000 columns on the national network);
+    ``attrs["rows"]`` is the number of all the brands."""
+    station_codes, per_brand = brand_outlets(stations)
+    summaries = []
+    for brand, by_station in per_brand.items():
+        present = sum(1 for n in by_station.values() if n)
+        summaries.append((brand, present, sum(by_station.values()), present == len(station_codes)))
+    summaries.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
+    shown = summaries if window is None else summaries[window]
+    records = [
+        (*summary, *[per_brand[summary[0]].get(pk, 0) for pk, _code in station_codes])
+        for summary in shown
+    ]
+    columns = ["brand", "stations", "outlets", "every_station", *[c for _pk, c in station_codes]]
+    frame = _frame(records, columns, ints=["stations", "outlets", *columns[4:]], total_row=False)
+    frame["every_station"] = frame["every_station"].astype(bool)
+    frame.attrs["rows"] = len(summaries)
+    return frame
+
+
+def brand_outlets(stations) -> tuple[list[tuple[int, str]], dict[str, dict[int, int]]]:
+    """The stations reported on (pk, code) and, for each brand with open outlets (named as
+    :func:`_brand_names` names it), its open outlets by station pk: what ``chains`` tabulates,
+    without its column per station (the network summary counts brands from it)."""
     station_codes = list(report_stations(stations).values_list("pk", "code"))
     code_of = dict(station_codes)
     groups = list(
@@ -495,23 +548,7 @@ def chains(*, stations=None) -> pd.DataFrame:
     per_brand: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for merchant, _name, business_type, station, n in groups:
         per_brand[names[merchant, business_type]][station] += n
-    records = []
-    for brand, by_station in per_brand.items():
-        present = sum(1 for n in by_station.values() if n)
-        records.append(
-            (
-                brand,
-                present,
-                sum(by_station.values()),
-                present == len(code_of),
-                *[by_station.get(pk, 0) for pk, _code in station_codes],
-            )
-        )
-    records.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
-    columns = ["brand", "stations", "outlets", "every_station", *[c for _pk, c in station_codes]]
-    frame = _frame(records, columns, ints=["stations", "outlets", *columns[4:]], total_row=False)
-    frame["every_station"] = frame["every_station"].astype(bool)
-    return frame
+    return station_codes, per_brand
 
 
 # --- pipeline -----------------------------------------------------------------------------
@@ -665,7 +702,9 @@ def _roll_total(records: list, width: int, money_from: int) -> list:
 
 
 @register("rent-roll", gettext_lazy("Rent roll"))
-def rent_roll(*, stations=None, on: dt.date | None = None) -> pd.DataFrame:
+def rent_roll(
+    *, stations=None, on: dt.date | None = None, window: slice | None = None
+) -> pd.DataFrame:
     """One row per lease in force or about to be (signed, fitting out or open), by station
     and contract number, and a last TOTAL row.
 
@@ -673,13 +712,35 @@ def rent_roll(*, stations=None, on: dt.date | None = None) -> pd.DataFrame:
     is [``start_date``, ``end_date``) (the end is the first day no longer let); ``area_m2``
     the units' area; ``annual_rent`` the fixed rent of the lease year ``on`` (today) falls
     in, escalation applied (the first year's before the start); ``monthly_rent`` a twelfth of
-    it; ``deposit`` the deposit held. Two queries."""
+    it; ``deposit`` the deposit held. Two queries. ``window`` (a slice of the rows) reads
+    only those leases and their units; the TOTAL row then comes from the amounts alone of
+    every lease (the year's rent depends on each lease's year: summed here, not in SQL), and
+    ``attrs["rows"]`` is the number of all the rows. Three queries."""
     on = on or timezone.localdate()
-    leases = _current_leases(stations).order_by("station__code", "code")
-    rows = list(leases)
+    leases = _current_leases(stations).order_by("station__code", "code", "pk")
+    money_from = ROLL_COLUMNS.index("area_m2")
+    if window is None:
+        rows = list(leases)
+        records = _roll_records(rows, _unit_codes([r[0] for r in rows]), on)
+        records.append(_roll_total(records, len(ROLL_COLUMNS), money_from))
+        frame = _frame(records, ROLL_COLUMNS)
+        frame.attrs["rows"] = len(rows)
+        return frame
+    rows = list(leases[window])
     records = _roll_records(rows, _unit_codes([r[0] for r in rows]), on)
-    records.append(_roll_total(records, len(ROLL_COLUMNS), ROLL_COLUMNS.index("area_m2")))
-    return _frame(records, ROLL_COLUMNS)
+    # Every lease's amounts, no names or units: what the TOTAL row sums.
+    amounts = [
+        (pk, "", "", "", "", "", start, None, first_year, escalation, deposit, area)
+        for pk, start, first_year, escalation, deposit, area in _current_leases(stations)
+        .values_list("pk", "start_date", "annual_rent", "escalation_pct", "deposit")
+        .annotate(area=Sum("lease_units__unit__area_m2"))
+        .order_by()
+    ]
+    everything = _roll_records(amounts, {}, on)
+    records.append(_roll_total(everything, len(ROLL_COLUMNS), money_from))
+    frame = _frame(records, ROLL_COLUMNS)
+    frame.attrs["rows"] = len(amounts)
+    return frame
 
 
 EXPIRY_COLUMNS = [

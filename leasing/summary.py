@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leasing.models import Lease
-from leasing.reports import chains, rent_vs_reserve
+from leasing.reports import brand_outlets, rent_vs_reserve_by_tier
 from stations.models import BusinessCategory
 from stations.reports import TOTAL, register, report_stations, utilities
 from tenders.models import Award, Demand, Lot, Merchant, Objection, TenderRound
@@ -74,8 +74,9 @@ def network_summary(*, stations=None) -> pd.DataFrame:
     )
     lots = Lot.objects.filter(station__in=station_ids, round__status__in=COMPLETED)
     awarded = Award.objects.filter(lot__in=lots)
-    rent = rent_vs_reserve(stations=scope)
-    total = rent[rent["round"] == TOTAL]
+    # rent-vs-reserve's TOTAL row, summed by the database (by tier: three rows, not a row a lot).
+    rent = rent_vs_reserve_by_tier(stations=scope)
+    total = rent[rent["tier"] == TOTAL]
     row = total.iloc[0] if len(total) else None
     area, reserve, won, premium = (
         (
@@ -88,12 +89,17 @@ def network_summary(*, stations=None) -> pd.DataFrame:
         else (Decimal("0"), Decimal("0"), Decimal("0"), None)
     )
     open_leases = Lease.objects.filter(station__in=station_ids, status=Lease.Status.OPEN)
-    brands = chains(stations=scope)
-    everywhere = brands[brands["every_station"]]
+    # The brands as `chains` counts them, without its column for each station.
+    reported, brands = brand_outlets(scope)
+    everywhere = [
+        brand
+        for brand, by_station in brands.items()
+        if sum(1 for n in by_station.values() if n) == len(reported)
+    ]
     chain_types = BusinessCategory.objects.filter(
-        pk__in=open_leases.filter(
-            merchant__in=_merchants_of(everywhere["brand"], open_leases)
-        ).values("business_type")
+        pk__in=open_leases.filter(merchant__in=_merchants_of(everywhere, open_leases)).values(
+            "business_type"
+        )
     )
     provisions = utilities(stations=scope).iloc[-1]  # the TOTAL row
     figures = [
@@ -121,7 +127,7 @@ def network_summary(*, stations=None) -> pd.DataFrame:
         ("stations_with_outlets", _("Stations with outlets operating"),
          open_leases.values("station").distinct().count()),
         ("chains_everywhere", _("Chains in every station"),
-         ", ".join(sorted(everywhere["brand"]))),
+         ", ".join(sorted(everywhere))),
         ("chain_types_everywhere", _("Their business types"),
          ", ".join(sorted(str(category) for category in chain_types))),
         ("first_opening", _("First opening"), _first_opening(station_ids)),
