@@ -18,6 +18,24 @@ class Pagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
+class PageOf:
+    """A queryset stand-in for the paginator: the database counts and slices (LIMIT/OFFSET), and
+    only the page's objects are read and turned into rows by ``make``; a list built from the
+    whole queryset would read every row of a national table for one page."""
+
+    def __init__(self, queryset: QuerySet, make):
+        self.queryset, self.make = queryset, make
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return [self.make(obj) for obj in self.queryset[index]]
+
+
 def ordered(queryset: QuerySet, ordering: str | None, allowed: dict[str, str], default: str):
     """``queryset`` ordered by ``ordering`` — comma-separated names of ``allowed`` (the API's
     name → the ORM's path), each may start with "-" — then by ``default`` (a unique field,

@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field
 
 from api.auth import TokenAuth
 from api.errors import ERRORS
-from api.lists import Pagination, ordered
+from api.lists import PageOf, Pagination, ordered
 from leasing import services as leasing_services
 from leasing.models import Instalment, Lease, LeaseUnit
 from leasing.selectors import get_lease_for, leases_for, overdue_instalments
@@ -378,10 +378,10 @@ def awards(
     if merchant is not None:
         queryset = queryset.filter(merchant_id=merchant)
     memo: dict = {}
-    return [
-        _award_out(request.user, award, memo)
-        for award in ordered(queryset, ordering or "-awarded_at", AWARD_ORDERING, "pk")
-    ]
+    return PageOf(
+        ordered(queryset, ordering or "-awarded_at", AWARD_ORDERING, "pk"),
+        lambda award: _award_out(request.user, award, memo),
+    )
 
 
 @router.get("/awards/{award_id}/", response={200: AwardOut, **ERRORS})

@@ -28,7 +28,7 @@ from shapely.geometry import mapping
 
 from api.auth import PUBLIC_AUTH
 from api.errors import ERRORS
-from api.lists import Pagination, ordered
+from api.lists import PageOf, Pagination, ordered
 from cms.notices import RESULT_STATUSES, phase_of
 from cms.result_views import report_view
 from cms.station_pages import UTILITY_ORDER
@@ -87,20 +87,8 @@ def ordering_pattern(allowed: dict[str, str]) -> str:
     return rf"^-?({names})(,-?({names}))*$"
 
 
-class _Public:
-    """A queryset stand-in for the paginator: each object of a page made public by ``make``."""
-
-    def __init__(self, queryset, make):
-        self.queryset, self.make = queryset, make
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        return [self.make(obj) for obj in self.queryset[index]]
+# A queryset stand-in for the paginator: each object of a page made public by ``make``.
+_Public = PageOf
 
 
 # --- business types -------------------------------------------------------------------------
