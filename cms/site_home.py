@@ -30,13 +30,13 @@ def _notice_urls(round_ids, request) -> dict[int, str]:
     }
 
 
-def _totals() -> dict:
+def _totals(tier_counts) -> dict:
     """The network's totals, summed by the database (not over a list of every station)."""
     offered = Unit.objects.filter(status=Unit.Status.AVAILABLE).aggregate(
         n=Count("pk"), area=Sum("area_m2")
     )
     return {
-        "stations": Station.objects.count(),
+        "stations": sum(tier["count"] for tier in tier_counts),
         "available": offered["n"],
         "available_area_m2": offered["area"] or 0,
     }
@@ -67,10 +67,11 @@ def home_context(home, request) -> dict:
         )[:LATEST_RESULTS]
     )
     notice_urls = _notice_urls([r.pk for r in [*open_rounds, *results]], request)
-    totals = _totals()
+    tier_counts = _tier_counts()
+    totals = _totals(tier_counts)
     return {
         "tiers": station_pages.tiers_of(stations),
-        "tier_counts": _tier_counts(),
+        "tier_counts": tier_counts,
         "station_search": station_pages.StationSearch(),
         "more_stations": max(totals["stations"] - len(stations), 0),
         "totals": totals,

@@ -113,13 +113,14 @@ def searched_stations(data) -> tuple[StationSearch, QuerySet[Station]]:
     return search, stations.order_by(TIER_RANK, "code")
 
 
-def with_offers(page_stations, request) -> list[Station]:
-    """The page's stations with their levels, what they offer for letting and their page's
-    URL: counted for the page's stations only (three queries), never for the whole network."""
-    ids = [station.pk for station in page_stations]
-    by_id = {station.pk: station for station in network_overview().filter(pk__in=ids)}
-    urls = station_urls(ids, request)
-    stations = [by_id[pk] for pk in ids if pk in by_id]
+def with_offers(page_stations: QuerySet, request) -> list[Station]:
+    """The stations of ``page_stations`` (a sliced queryset, a page of searched_stations) with
+    their levels, what they offer for letting and their page's URL: the units are counted for
+    the page's stations only (the page is a subquery), never for the whole network."""
+    stations = list(
+        network_overview().filter(pk__in=page_stations.values("pk")).order_by(TIER_RANK, "code")
+    )
+    urls = station_urls([station.pk for station in stations], request)
     for station in stations:
         station.page_url = urls.get(station.pk)
     return stations
@@ -128,8 +129,8 @@ def with_offers(page_stations, request) -> list[Station]:
 def station_list(request, per_page: int | None = None) -> dict:
     """A page of the stations searched for (``q``, ``tier``, ``page``), grouped by tier."""
     search, stations = searched_stations(request.GET)
-    page = page_of(stations.only("pk"), request, "page", per_page or STATIONS_PER_PAGE)
-    shown = with_offers(page, request)
+    page = page_of(stations, request, "page", per_page or STATIONS_PER_PAGE)
+    shown = with_offers(page.object_list, request)
     return {
         "search": search,
         "searched": bool(search.is_valid() and any(search.cleaned_data.values())),
