@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field
 
 from api.auth import TokenAuth
 from api.errors import ERRORS
-from api.lists import Pagination, ordered
+from api.lists import AnnotatedPage, PageOf, Pagination, ordered
 from leasing import services as leasing_services
 from leasing.models import Instalment, Lease, LeaseUnit
 from leasing.selectors import get_lease_for, leases_for, overdue_instalments
@@ -378,10 +378,14 @@ def awards(
     if merchant is not None:
         queryset = queryset.filter(merchant_id=merchant)
     memo: dict = {}
-    return [
-        _award_out(request.user, award, memo)
-        for award in ordered(queryset, ordering or "-awarded_at", AWARD_ORDERING, "pk")
-    ]
+    # The page's ids are cut on the awards alone; the page's rows are then read with their
+    # lot, round, station and merchant (sorting the whole join took 0.3 s nationally).
+    return PageOf(
+        AnnotatedPage(
+            ordered(queryset, ordering or "-awarded_at", AWARD_ORDERING, "pk"), _award_rows()
+        ),
+        lambda award: _award_out(request.user, award, memo),
+    )
 
 
 @router.get("/awards/{award_id}/", response={200: AwardOut, **ERRORS})

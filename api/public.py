@@ -28,7 +28,7 @@ from shapely.geometry import mapping
 
 from api.auth import PUBLIC_AUTH
 from api.errors import ERRORS
-from api.lists import Pagination, ordered
+from api.lists import AnnotatedPage, PageOf, Pagination, ordered
 from cms.notices import RESULT_STATUSES, phase_of
 from cms.result_views import report_view
 from cms.station_pages import UTILITY_ORDER
@@ -87,20 +87,8 @@ def ordering_pattern(allowed: dict[str, str]) -> str:
     return rf"^-?({names})(,-?({names}))*$"
 
 
-class _Public:
-    """A queryset stand-in for the paginator: each object of a page made public by ``make``."""
-
-    def __init__(self, queryset, make):
-        self.queryset, self.make = queryset, make
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        return [self.make(obj) for obj in self.queryset[index]]
+# A queryset stand-in for the paginator: each object of a page made public by ``make``.
+_Public = PageOf
 
 
 # --- business types -------------------------------------------------------------------------
@@ -234,12 +222,12 @@ def stations(
 ):
     """The stations of the network: tier, passenger figures where known, levels, and units by
     status (the plans show every unit's status)."""
-    queryset = _stations()
+    queryset = Station.objects.all()
     if tier:
         queryset = queryset.filter(tier=tier)
     if line:
         queryset = queryset.filter(line=line)
-    return ordered(queryset, ordering, STATION_ORDERING, "code")
+    return AnnotatedPage(ordered(queryset, ordering, STATION_ORDERING, "code"), _stations())
 
 
 def _public_station(code: str) -> Station:

@@ -216,6 +216,9 @@ class DemandForm(ServiceModelForm):
         merchant_id = self._merchant_id()
         if self.instance.pk:
             self.fields["merchant"].disabled = True
+            # Disabled, it still rendered a list of every merchant (8,000 at national size):
+            # it offers the demand's own, which is all it may hold.
+            self.fields["merchant"].queryset = merchants.filter(pk=self.instance.merchant_id)
             self.fields["merchant"].help_text = _("A demand stays with its merchant.")
             self.initial["business_type"] = self.instance.business_type.code
             self.initial["stations"] = [s.code for s in self.instance.stations.all()]

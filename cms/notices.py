@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 from django.utils.translation import get_language
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from cms.columns import category_name
 from cms.result_views import report_view
+from cms.site_pager import page_of, pager
 from tenders import rounds as round_rules
 from tenders.bids import BIDDING_STATUSES
 from tenders.models import Award, Criterion, Lot, Result, RoundDocument, TenderRound
@@ -89,7 +89,17 @@ def _notice_pages(index) -> QuerySet:
         .live()
         .filter(round__in=public_rounds())
         .select_related("round")
-        .annotate(lot_count=Count("round__lots"))
+    )
+
+
+def _lot_counts(round_ids) -> dict[int, int]:
+    """The lots of the rounds on the page, in one query: an annotation on the whole list made
+    the database count the lots of every round before it cut the page."""
+    return dict(
+        Lot.objects.filter(round__in=round_ids)
+        .values_list("round")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
 
 
@@ -107,46 +117,62 @@ def _stations_by_round(round_ids) -> dict[int, list[str]]:
     return names
 
 
-def _rows(pages, request, now, stations) -> list[dict]:
+def _rows(pages, request, now, stations, lots) -> list[dict]:
     return [
         {
             "page": page,
             "url": page.get_url(request),
             "round": page.round,
             "phase": phase_of(page.round, now),
-            "lot_count": page.lot_count,
+            "lot_count": lots.get(page.round_id, 0),
             "stations": stations.get(page.round_id, []),
         }
         for page in pages
     ]
 
 
+def open_condition(now) -> Q:
+    """The rounds merchants may still apply or bid for (phase_of's ``open``), as a filter."""
+    return Q(round__status__in=BIDDING_STATUSES, round__bid_deadline__gt=now)
+
+
+#: The index's sections: the query parameter of its pager, and the order of its notices.
+SECTIONS = {
+    "open": ("open", ("round__bid_deadline", "round__code")),
+    "result": ("results", ("-round__publicity_ends_at", "round__code")),
+    "running": ("running", ("-round__publication_at", "round__code")),
+    "closed": ("page", ("-round__publication_at", "round__code")),
+}
+
+
 def index_context(index, request) -> dict:
     """Open rounds first (the nearest deadline first), then results in publicity, rounds under
-    way, and the closed ones, newest first, a page at a time."""
+    way, and the concluded ones, newest first: each section a page at a time (its own pager),
+    as the national network has thousands of rounds open at once."""
     now = timezone.now()
-    live = list(_notice_pages(index).exclude(round__status__in=CLOSED_STATUSES))
-    closed = Paginator(
-        _notice_pages(index)
-        .filter(round__status__in=CLOSED_STATUSES)
-        .order_by("-round__publication_at", "round__code"),
-        PER_PAGE,
-    ).get_page(request.GET.get("page"))
-    stations = _stations_by_round([p.round_id for p in live] + [p.round_id for p in closed])
-    rows = _rows(live, request, now, stations)
-    open_rows = sorted((r for r in rows if r["phase"].open), key=lambda r: r["round"].bid_deadline)
-    return {
-        "now": now,
-        "open_notices": open_rows,
-        "result_notices": [r for r in rows if r["phase"].key == "publicity"],
-        "running_notices": sorted(
-            (r for r in rows if not r["phase"].open and r["phase"].key != "publicity"),
-            key=lambda r: r["round"].publication_at,
-            reverse=True,
-        ),
-        "closed_notices": _rows(closed, request, now, stations),
-        "closed_page": closed,
+    notices = _notice_pages(index)
+    is_open = open_condition(now)
+    in_publicity = Q(round__status=Status.PUBLICITY)
+    closed = Q(round__status__in=CLOSED_STATUSES)
+    querysets = {
+        "open": notices.filter(is_open),
+        "result": notices.filter(in_publicity),
+        "running": notices.exclude(is_open).exclude(in_publicity).exclude(closed),
+        "closed": notices.filter(closed),
     }
+    pages = {
+        name: page_of(querysets[name].order_by(*order), request, param, PER_PAGE)
+        for name, (param, order) in SECTIONS.items()
+    }
+    round_ids = [notice.round_id for page in pages.values() for notice in page]
+    stations = _stations_by_round(round_ids)
+    lots = _lot_counts(round_ids)
+    context = {"now": now}
+    for name, page in pages.items():
+        context[f"{name}_notices"] = _rows(page, request, now, stations, lots)
+        context[f"{name}_page"] = page
+        context[f"{name}_pager"] = pager(request, page, SECTIONS[name][0])
+    return context
 
 
 # --- one notice -----------------------------------------------------------------------------

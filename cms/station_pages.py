@@ -19,13 +19,16 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import shapely
+from django import forms
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 import audit
+from cms.site_pager import page_of, pager
 from stations.models import Station, Unit, UtilityPoint
 from stations.plans import plan_data, render_level_svg, unit_dom_id
 from stations.selectors import network_overview
@@ -75,12 +78,69 @@ def tiers_of(stations) -> list[tuple[str, list]]:
     ]
 
 
-def index_context(page, request) -> dict:
-    stations = list(network_overview())
-    urls = station_urls([s.pk for s in stations], request)
+STATIONS_PER_PAGE = 30
+# The tiers in the order of their choices (provincial capitals first), for the database.
+TIER_RANK = Case(
+    *(When(tier=value, then=Value(rank)) for rank, value in enumerate(Station.Tier.values)),
+    default=Value(len(Station.Tier.values)),
+)
+
+
+class StationSearch(forms.Form):
+    """The station list's search: a name (Chinese or English) or code, and a tier."""
+
+    q = forms.CharField(
+        label=_("Station name or code"), required=False, max_length=100, strip=True
+    )
+    tier = forms.ChoiceField(
+        label=_("Tier"), required=False, choices=[("", _("Every tier")), *Station.Tier.choices]
+    )
+
+
+def searched_stations(data) -> tuple[StationSearch, QuerySet[Station]]:
+    """The stations the search asks for, provincial capitals first then by code. What does not
+    validate (a tier that is not one) is left out of the search rather than refused."""
+    search = StationSearch(data)
+    stations = Station.objects.all()
+    if search.is_valid():
+        text = search.cleaned_data["q"]
+        if text:
+            stations = stations.filter(
+                Q(code__iexact=text) | Q(name_zh__icontains=text) | Q(name_en__icontains=text)
+            )
+        if search.cleaned_data["tier"]:
+            stations = stations.filter(tier=search.cleaned_data["tier"])
+    return search, stations.order_by(TIER_RANK, "code")
+
+
+def with_offers(page_stations: QuerySet, request) -> list[Station]:
+    """The stations of ``page_stations`` (a sliced queryset, a page of searched_stations) with
+    their levels, what they offer for letting and their page's URL: the units are counted for
+    the page's stations only (the page is a subquery), never for the whole network."""
+    stations = list(
+        network_overview().filter(pk__in=page_stations.values("pk")).order_by(TIER_RANK, "code")
+    )
+    urls = station_urls([station.pk for station in stations], request)
     for station in stations:
         station.page_url = urls.get(station.pk)
-    return {"tiers": tiers_of(stations)}
+    return stations
+
+
+def station_list(request, per_page: int | None = None) -> dict:
+    """A page of the stations searched for (``q``, ``tier``, ``page``), grouped by tier."""
+    search, stations = searched_stations(request.GET)
+    page = page_of(stations, request, "page", per_page or STATIONS_PER_PAGE)
+    shown = with_offers(page.object_list, request)
+    return {
+        "search": search,
+        "searched": bool(search.is_valid() and any(search.cleaned_data.values())),
+        "tiers": tiers_of(shown),
+        "station_pager": pager(request, page, "page"),
+    }
+
+
+def index_context(page, request) -> dict:
+    return station_list(request)
 
 
 # --- a station ------------------------------------------------------------------------------

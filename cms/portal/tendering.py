@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -142,6 +143,20 @@ def round_url(round: TenderRound, anchor: str = "") -> str:
 ROUNDS_PER_PAGE = 20
 
 
+def count_lots(rounds: list[TenderRound]) -> None:
+    """Sets ``lot_count`` on each of ``rounds`` (a page) in one query: an annotation on the
+    whole list made the database count the lots of every open round (2,000 at national size)
+    before it cut the page."""
+    counts = dict(
+        Lot.objects.filter(round__in=[round.pk for round in rounds])
+        .values_list("round")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for round in rounds:
+        round.lot_count = counts.get(round.pk, 0)
+
+
 class RoundListView(MerchantPageMixin, TemplateView):
     """The rounds taking applications now, and the rounds the company applied to."""
 
@@ -150,11 +165,11 @@ class RoundListView(MerchantPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        rounds = (
-            portal_rounds(self.request.user, self.merchant)
-            .annotate(lot_count=Count("lots", distinct=True))
-            .order_by("application_closes_at", "code")
-        )
+        # The lists below hold published rounds only, which a merchant sees once their
+        # notice is out (applications open after publication): the public notices, without
+        # portal_rounds' test of the company's applications, which the database ran on
+        # every round of the network (0.3 s a query at national size).
+        rounds = rounds_for(AnonymousUser()).order_by("application_closes_at", "code")
         mine = {
             application.round_id: application
             for application in Application.objects.filter(merchant=self.merchant)
@@ -178,6 +193,7 @@ class RoundListView(MerchantPageMixin, TemplateView):
             ROUNDS_PER_PAGE,
         ).get_page(self.request.GET.get("soon"))
         upcoming = list(upcoming_page)
+        count_lots([entry["round"] for entry in open_rounds] + upcoming)
         applied = sorted(
             mine.values(), key=lambda a: (a.round.status in (Status.AWARDED, Status.FAILED,
                                                               Status.CANCELLED),

@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from stations import services
 from stations.models import Station, Unit
@@ -148,6 +150,18 @@ def test_the_station_list_makes_the_same_queries_whatever_its_stations(
         unit(level(StationFactory(code=f"X{n}")), f"U{n}", 0, 0)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(rows(client.get(f"{API}/stations/"))) == 6
+
+
+def test_the_station_list_counts_units_for_the_page_only(api_client, css, pages):
+    """Grouping every unit of the network for a page of stations took 0.6 s nationally: the
+    page is cut first, its stations' units are counted after."""
+    for n in range(3):
+        unit(level(StationFactory(code=f"X{n}")), f"U{n}", 0, 0)
+    with CaptureQueriesContext(connection) as captured:
+        body = api_client().get(f"{API}/stations/?limit=2&offset=1&ordering=code").json()
+    assert body["count"] == 4 and [row["code"] for row in body["items"]] == ["X0", "X1"]
+    grouping = [q["sql"] for q in captured.captured_queries if '"stations_unit"' in q["sql"]]
+    assert grouping and all('"stations_station"."id" IN (' in sql for sql in grouping)
 
 
 def test_a_station_with_its_levels_highest_first(api_client, css):

@@ -284,6 +284,8 @@ def test_the_officer_changes_a_demand_through_the_service(client, officer, mcd, 
     client.force_login(officer)
     form = client.get(reverse("demands:edit", args=(demand.pk,))).context["form"]
     assert form.fields["merchant"].disabled
+    # the disabled list offers the demand's merchant only, not every merchant of the network
+    assert [m.pk for m in form.fields["merchant"].queryset] == [mcd.pk]
     assert form.initial["stations"] == ["CSS"] and form.initial["business_type"] == "fast-food"
     assert {"is_active", "created_at"}.isdisjoint(form.fields)
     response = client.post(

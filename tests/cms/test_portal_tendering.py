@@ -14,6 +14,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -178,8 +180,14 @@ def test_the_rounds_taking_applications_come_a_page_at_a_time(
     assert len({c for c in codes if c in first}) < len(codes)
     seen = set()
     for params in ({"page": n, "soon": n} for n in (1, 2, 3)):
-        page = text(signed_in.get(url("tenders"), params))
+        with CaptureQueriesContext(connection) as captured:
+            page = text(signed_in.get(url("tenders"), params))
         seen |= {c for c in codes if c in page}
+        # the lots are counted for the page's rounds, by their ids, not for every open round
+        counting = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+        lots_counted = [sql for sql in counting if 'FROM "tenders_lot"' in sql]
+        assert len(lots_counted) == 1 and '"tenders_tenderround"' not in lots_counted[0]
+        assert not [sql for sql in counting if 'JOIN "tenders_lot"' in sql]
     assert seen == codes
 
 

@@ -9,6 +9,7 @@ import time_machine
 from django.utils import translation
 
 from cms.notices import notice_page_ensure
+from stations.models import Station, Unit
 from tests.cms.site_fixtures import site_tree, station_page
 from tests.stations.factories import StationFactory
 from tests.tenders.round_factories import published_round, ready_round
@@ -69,3 +70,32 @@ def test_the_home_page_makes_the_same_queries_whatever_the_rounds_and_stations(
         django_assert_max_num_queries(len(few.captured_queries)),
     ):
         assert get(client).status_code == 200
+
+
+def test_the_home_page_shows_the_first_open_rounds_and_stations_and_links_to_the_rest(
+    client, monkeypatch
+):
+    """At national size the home page listed 6,000 stations and 2,000 open rounds (4.8 MB)."""
+    from cms import site_home
+
+    monkeypatch.setattr(site_home, "HOME_OPEN_ROUNDS", 2)
+    monkeypatch.setattr(site_home, "HOME_STATIONS", 2)
+    _home, notices, stations = site_tree()
+    made = [published_round(code=f"ZB-HOME-{n}") for n in range(3)]
+    for round_obj in made:
+        notice_page_ensure(round_obj)
+    for n in range(3):
+        StationFactory(code=f"S{n:02d}", tier="provincial")
+    with time_machine.travel(made[0].publication_at + dt.timedelta(hours=1)):
+        html = get(client).content.decode()
+    shown = [r.code for r in made if f'data-round="{r.code}"' in html]
+    assert len(shown) == 2
+    assert f'href="{notices.url}#open-notices">All 3 open rounds</a>' in html
+    assert 'data-station="S00"' in html and 'data-station="S02"' not in html
+    total = Station.objects.count()  # each round's lot made a station too
+    offered = Unit.objects.filter(status=Unit.Status.AVAILABLE).count()
+    assert f"{total - 2} more stations" in html
+    provincial = Station.objects.filter(tier="provincial").count()
+    assert f'href="{stations.url}?tier=provincial">Provincial capital ({provincial})</a>' in html
+    assert f'action="{stations.url}"' in html
+    assert f"{total} stations · {offered} units offered for letting" in html

@@ -8,6 +8,7 @@ import hashlib
 
 import pytest
 import time_machine
+from django.db import reset_queries
 from django.utils import timezone, translation
 
 from cms.models import TenderNoticePage
@@ -218,3 +219,37 @@ def test_a_withdrawn_result_leaves_the_notice(client, publicity, clock):
 
     assert 'data-rank="1"' not in html
     assert "The published result was withdrawn after an upheld objection" in html
+
+
+def test_the_open_rounds_come_a_page_at_a_time_nearest_deadline_first(
+    client, tree, monkeypatch, django_assert_max_num_queries
+):
+    """Nationally 2,000 rounds are open at once: each section of the index is paged."""
+    from cms import notices
+
+    monkeypatch.setattr(notices, "PER_PAGE", 2)
+    start = timezone.now()
+    made = []
+    for n in range(3):
+        deadline = start + dt.timedelta(days=20 + n)
+        when = {"bid_deadline": deadline, "opening_at": deadline + dt.timedelta(hours=2)}
+        made.append(published_round(code=f"ZB-OPEN-{n}", **when))
+        notice_page_ensure(made[-1])
+    with time_machine.travel(made[0].publication_at + dt.timedelta(hours=1)):
+        reset_queries()  # the log is capped (9,000): making the rounds filled it
+        with django_assert_max_num_queries(20) as few:
+            first = get(client, "/notices/").content.decode()
+        asked = len(few.captured_queries)
+        second = get(client, "/notices/?open=2").content.decode()
+        beyond = get(client, "/notices/?open=99").content.decode()
+        for _n in range(3):
+            notice_page_ensure(published_round())
+        reset_queries()
+        with django_assert_max_num_queries(asked):
+            get(client, "/notices/")
+    assert "ZB-OPEN-0" in first and "ZB-OPEN-1" in first and "ZB-OPEN-2" not in first
+    assert first.index("ZB-OPEN-0") < first.index("ZB-OPEN-1")
+    assert "1 lot" in first and "Page 1 of 2" in first
+    assert 'href="?open=2#open-notices"' in first
+    assert "ZB-OPEN-2" in second and "ZB-OPEN-0" not in second
+    assert "ZB-OPEN-2" in beyond and "ZB-OPEN-0" not in beyond  # past the last: the last

@@ -2,6 +2,7 @@
 unit's area, utilities and business types, the link for a merchant to register interest;
 the station index by tier; bounded queries."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
+from cms import station_pages
 from stations import services
 from stations.models import Station, Unit
 from tests import factories
@@ -91,10 +93,75 @@ def test_a_merchant_gets_the_link_to_register_interest_others_do_not(client, pag
 def test_the_station_index_lists_stations_by_tier_with_their_pages(client, page):
     StationFactory(code="MLE", name_zh="汨罗东", name_en="Miluo East", tier=Station.Tier.COUNTY)
     html = get(client, "/stations/").content.decode()
+    listed = html[html.index('class="portal-tier"') :]  # after the search form's tier choices
 
-    assert html.index("Provincial capital") < html.index("长沙南") < html.index("County-level")
+    assert (
+        listed.index("Provincial capital") < listed.index("长沙南") < listed.index("County-level")
+    )
     assert f'href="{page.url}"' in html
     assert "汨罗东" in html  # no page yet: listed without a link
+
+
+def listed_codes(html: str) -> list[str]:
+    return re.findall(r'class="portal-station" data-station="([^"]+)"', html)
+
+
+@pytest.fixture
+def many(page, monkeypatch):
+    """CSS (provincial capital) and seven county-level stations, three to a page."""
+    monkeypatch.setattr(station_pages, "STATIONS_PER_PAGE", 3)
+    for n in range(7):
+        StationFactory(
+            code=f"C{n:02d}", name_zh=f"县站{n}", name_en=f"County {n}", tier=Station.Tier.COUNTY
+        )
+
+
+def test_the_station_index_shows_a_page_of_stations_with_a_pager(client, many):
+    first = get(client, "/stations/").content.decode()
+    assert listed_codes(first) == ["CSS", "C00", "C01"]
+    assert "8 stations" in first and "Page 1 of 3" in first
+    assert 'href="?page=2"' in first and 'href="?page=3"' not in first.split("Page 1")[0]
+    assert listed_codes(get(client, "/stations/?page=2").content.decode()) == ["C02", "C03", "C04"]
+    # a page beyond the last shows the last, one that is not a number the first (get_page)
+    assert listed_codes(get(client, "/stations/?page=99").content.decode()) == ["C05", "C06"]
+    assert listed_codes(get(client, "/stations/?page=x").content.decode()) == ["CSS", "C00", "C01"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=css", ["CSS"]),  # the code
+        ("q=长沙", ["CSS"]),  # the Chinese name
+        ("q=county+1", ["C01"]),  # the English name
+        ("tier=provincial", ["CSS"]),
+        ("tier=county&q=县站", ["C00", "C01", "C02"]),
+        ("tier=nonsense", ["CSS", "C00", "C01"]),  # not a tier: no filter
+    ],
+)
+def test_the_station_index_searches_by_name_or_code_and_tier(client, many, query, expected):
+    html = get(client, f"/stations/?{query}").content.decode()
+    assert listed_codes(html) == expected
+
+
+def test_a_search_keeps_its_terms_in_the_pager_and_says_when_nothing_matches(client, many):
+    html = get(client, "/stations/?tier=county").content.decode()
+    assert "7 stations found" in html
+    assert 'href="?tier=county&amp;page=2"' in html
+    empty = get(client, "/stations/?q=nowhere").content.decode()
+    assert "No station matches the search." in empty and listed_codes(empty) == []
+
+
+def test_the_station_index_makes_the_same_queries_whatever_the_stations(
+    client, page, django_assert_max_num_queries
+):
+    get(client, "/stations/")
+    with django_assert_max_num_queries(20) as few:
+        get(client, "/stations/")
+    for n in range(5):
+        station_page(page.get_parent(), StationFactory(code=f"X{n:02d}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = get(client, "/stations/").content.decode()
+    assert len(listed_codes(html)) == 6
 
 
 def test_the_station_page_makes_the_same_queries_whatever_its_units(
