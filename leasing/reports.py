@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from django.db import connections
 from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Sum
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -562,8 +562,92 @@ def _month(value) -> str:
     return f"{value:%Y-%m}"
 
 
+def _pipeline_sources(station_filter: dict) -> dict:
+    """Each stage's rows as (station, when) lookups, narrowed by ``station_filter`` (keyword
+    arguments naming the stations as ``station``)."""
+    lot = {f"lot__{key}": value for key, value in station_filter.items()}
+    return {
+        "demands": (
+            Demand.stations.through.objects.filter(**station_filter),
+            "station",
+            "demand__created_at",
+        ),
+        "applications": (
+            Application.lots.through.objects.filter(**lot),
+            "lot__station",
+            "application__submitted_at",
+        ),
+        "bids": (
+            Bid.objects.filter(**lot).exclude(status=Bid.Status.REPLACED),
+            "lot__station",
+            "received_at",
+        ),
+        "awards": (Award.objects.filter(**lot), "lot__station", "awarded_at"),
+        "leases": (
+            Lease.objects.filter(**station_filter, signed_at__isnull=False),
+            "station",
+            "signed_at",
+        ),
+        "openings": (
+            Lease.objects.filter(**station_filter, opened_on__isnull=False),
+            "station",
+            "opened_on",
+        ),
+    }
+
+
+def _pipeline_counts(ids) -> dict[tuple[int, str], dict[str, int]]:
+    """The stages' counts per (station pk, month) of the stations ``ids``: six queries."""
+    counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for stage, (queryset, station, when) in _pipeline_sources({"station__in": ids}).items():
+        queryset = queryset.values_list(station, TruncMonth(when))
+        if stage == "applications":
+            queryset = queryset.annotate(n=Count("application", distinct=True))
+        else:
+            queryset = queryset.annotate(n=Count("pk"))
+        for pk, month, n in queryset.order_by():
+            key = (pk, _month(month))
+            counts[key][stage] = counts[key].get(stage, 0) + n
+    return counts
+
+
+def _pipeline_window(stations, window: slice):
+    """The window's (station pk, code, month) rows, in the report's order, and how many rows
+    the whole report has: one query over the stages' distinct stations and months (the month
+    as year * 100 + month, in the site's time zone), counted and cut in the database."""
+    keys = [
+        queryset.annotate(
+            row_code=F(f"{station}__code"),
+            row_station=F(station),
+            row_month=ExtractYear(when) * 100 + ExtractMonth(when),
+        )
+        .values_list("row_code", "row_station", "row_month")
+        .order_by()
+        for queryset, station, when in _pipeline_sources(
+            {"station__in": report_stations(stations).values("pk")}
+        ).values()
+    ]
+    rows = keys[0].union(*keys[1:]).order_by("row_code", "row_month")
+    return [
+        (pk, code, f"{month // 100:04d}-{month % 100:02d}") for code, pk, month in rows[window]
+    ], rows.count()
+
+
+def _pipeline_total(stations) -> list[int]:
+    """The TOTAL row's stage counts for every station, summed in the database: six counts.
+    An application counts once for each station (its month is one)."""
+    totals = []
+    for stage, (queryset, station, _when) in _pipeline_sources(
+        {"station__in": report_stations(stations).values("pk")}
+    ).items():
+        if stage == "applications":
+            queryset = queryset.values("application", station).distinct()
+        totals.append(queryset.order_by().count())
+    return totals
+
+
 @register("pipeline", gettext_lazy("Pipeline from demand to opening"))
-def pipeline(*, stations=None) -> pd.DataFrame:
+def pipeline(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per station (code) and month (``YYYY-MM``, in the site's time zone) in which
     anything happened, and a last TOTAL row summing them.
 
@@ -571,36 +655,23 @@ def pipeline(*, stations=None) -> pd.DataFrame:
     (a demand naming several counts in each); ``applications``: applications submitted for
     lots of the station (one per application and station); ``bids``: bids received for its
     lots (a replaced bid is not counted, its later version is); ``awards``: lots awarded;
-    ``leases``: leases signed; ``openings``: outlets opened. Seven queries."""
+    ``leases``: leases signed; ``openings``: outlets opened. Seven queries. ``window`` (a
+    slice of the rows, as a page shows them) reads the stages of the window's stations only,
+    its rows and their number cut in the database, and the TOTAL row from database counts
+    over every station (fourteen queries, none over every row in Python)."""
+    if window is not None:
+        shown, row_count = _pipeline_window(stations, window)
+        counts = _pipeline_counts(sorted({pk for pk, _code, _month in shown}))
+        records = [
+            (code, month, *[counts[pk, month].get(s, 0) for s in PIPELINE_STAGES])
+            for pk, code, month in shown
+        ]
+        records.append((TOTAL, "", *_pipeline_total(stations)))
+        frame = _frame(records, ["station", "month", *PIPELINE_STAGES], ints=PIPELINE_STAGES)
+        frame.attrs["rows"] = row_count
+        return frame
     station_rows = list(report_stations(stations).values_list("pk", "code"))
-    ids = [pk for pk, _code in station_rows]
-    sources = {
-        "demands": Demand.stations.through.objects.filter(station__in=ids).values_list(
-            "station", TruncMonth("demand__created_at")
-        ),
-        "applications": Application.lots.through.objects.filter(lot__station__in=ids)
-        .values_list("lot__station", TruncMonth("application__submitted_at"))
-        .annotate(n=Count("application", distinct=True)),
-        "bids": Bid.objects.filter(lot__station__in=ids)
-        .exclude(status=Bid.Status.REPLACED)
-        .values_list("lot__station", TruncMonth("received_at")),
-        "awards": Award.objects.filter(lot__station__in=ids).values_list(
-            "lot__station", TruncMonth("awarded_at")
-        ),
-        "leases": Lease.objects.filter(station__in=ids, signed_at__isnull=False).values_list(
-            "station", TruncMonth("signed_at")
-        ),
-        "openings": Lease.objects.filter(station__in=ids, opened_on__isnull=False).values_list(
-            "station", TruncMonth("opened_on")
-        ),
-    }
-    counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for stage, queryset in sources.items():
-        if stage != "applications":
-            queryset = queryset.annotate(n=Count("pk"))
-        for station, month, n in queryset.order_by():
-            key = (station, _month(month))
-            counts[key][stage] = counts[key].get(stage, 0) + n
+    counts = _pipeline_counts([pk for pk, _code in station_rows])
     code_of = dict(station_rows)
     records = [
         (code_of[station], month, *[counts[station, month].get(s, 0) for s in PIPELINE_STAGES])
@@ -609,7 +680,9 @@ def pipeline(*, stations=None) -> pd.DataFrame:
     records.append(
         (TOTAL, "", *[sum(r[2 + n] for r in records) for n in range(len(PIPELINE_STAGES))])
     )
-    return _frame(records, ["station", "month", *PIPELINE_STAGES], ints=PIPELINE_STAGES)
+    frame = _frame(records, ["station", "month", *PIPELINE_STAGES], ints=PIPELINE_STAGES)
+    frame.attrs["rows"] = len(records) - 1
+    return frame
 
 
 # --- rent roll and expiries --------------------------------------------------------------

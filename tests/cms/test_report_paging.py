@@ -181,3 +181,31 @@ def test_the_rent_roll_reads_a_window_of_leases_and_the_whole_total(network):
         part = report(on=on, window=window)
         assert part.attrs["rows"] == 3
         assert part.to_dict("records") == whole.iloc[rows].to_dict("records")
+
+
+@pytest.mark.parametrize("fixture", ["network", "awarded"])
+def test_the_pipeline_reads_a_window_of_its_rows_and_the_whole_total(
+    fixture, request, django_assert_max_num_queries
+):
+    request.getfixturevalue(fixture)
+    report = get_report("pipeline")
+    assert report.windowed
+    whole = report()
+    body = len(whole) - 1
+    assert whole.attrs["rows"] == body and body >= 2
+    for window in (slice(0, 2), slice(2, 5), slice(body - 1, body + 3), slice(body + 5, body + 9)):
+        with django_assert_max_num_queries(14):
+            part = report(window=window)
+        assert part.attrs["rows"] == body
+        rows = [*range(body)[window], body]
+        assert part.to_dict("records") == whole.iloc[rows].to_dict("records")
+
+
+def test_the_pipeline_window_of_some_stations_totals_those_stations(awarded):
+    report = get_report("pipeline")
+    station = awarded.lots[1].station
+    whole = report(stations=[station])
+    part = report(stations=[station], window=slice(0, 1))
+    assert part.attrs["rows"] == len(whole) - 1
+    assert part.to_dict("records") == whole.iloc[[0, -1]].to_dict("records")
+    assert tuple(part.iloc[-1][["applications", "bids", "awards"]]) == (1, 1, 1)
