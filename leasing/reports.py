@@ -614,23 +614,42 @@ def _pipeline_counts(ids) -> dict[tuple[int, str], dict[str, int]]:
 def _pipeline_window(stations, window: slice):
     """The window's (station pk, code, month) rows, in the report's order, and how many rows
     the whole report has: one query over the stages' distinct stations and months (the month
-    as year * 100 + month, in the site's time zone), counted and cut in the database."""
+    as year * 100 + month, in the site's time zone), counted and cut in the database, the
+    station codes joined to the distinct rows only."""
     keys = [
         queryset.annotate(
-            row_code=F(f"{station}__code"),
-            row_station=F(station),
-            row_month=ExtractYear(when) * 100 + ExtractMonth(when),
+            row_station=F(station), row_month=ExtractYear(when) * 100 + ExtractMonth(when)
         )
-        .values_list("row_code", "row_station", "row_month")
+        .values_list("row_station", "row_month")
         .order_by()
         for queryset, station, when in _pipeline_sources(
             {"station__in": report_stations(stations).values("pk")}
         ).values()
     ]
-    rows = keys[0].union(*keys[1:]).order_by("row_code", "row_month")
+    union = keys[0].union(*keys[1:])
+    sql, params = union.query.sql_with_params()
+    connection = connections[union.db]
+    quote = connection.ops.quote_name
+    start = window.start or 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.{quote('code')}, u.{quote('row_station')}, u.{quote('row_month')}, "
+            f"u.row_count FROM (SELECT k.*, COUNT(*) OVER () AS row_count FROM ({sql}) k) u "
+            f"JOIN {quote(Station._meta.db_table)} s "
+            f"ON s.{quote('id')} = u.{quote('row_station')} "
+            f"ORDER BY s.{quote('code')}, u.{quote('row_month')} LIMIT %s OFFSET %s",
+            [*params, max(window.stop - start, 0), start],
+        )
+        rows = cursor.fetchall()
+        if rows:
+            row_count = rows[0][3]
+        else:  # past the end: the rows counted alone
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) u", params)
+            row_count = cursor.fetchone()[0]
     return [
-        (pk, code, f"{month // 100:04d}-{month % 100:02d}") for code, pk, month in rows[window]
-    ], rows.count()
+        (pk, code, f"{int(month) // 100:04d}-{int(month) % 100:02d}")
+        for code, pk, month, _n in rows
+    ], row_count
 
 
 def _pipeline_total(stations) -> list[int]:
