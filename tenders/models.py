@@ -994,6 +994,8 @@ class Award(models.Model):
         ordering = ["-awarded_at", "lot"]
         verbose_name = _("award")
         verbose_name_plural = _("awards")
+        # The officers' awards API pages every award, newest first, in this order.
+        indexes = [models.Index(fields=["-awarded_at", "lot"], name="award_newest_first")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(annual_rent__gt=0), name="award_rent_positive"
