@@ -104,7 +104,7 @@ def _pipeline_funnel(frame, labels: list[str]) -> SafeString | None:
 
     if frame.empty:
         return None
-    totals = [int(frame[stage].iloc[:-1].sum()) for stage in PIPELINE_STAGES]
+    totals = [int(frame[stage].iloc[-1]) for stage in PIPELINE_STAGES]  # the TOTAL row
     if not any(totals):
         return None
 

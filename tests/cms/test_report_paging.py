@@ -209,3 +209,12 @@ def test_the_pipeline_window_of_some_stations_totals_those_stations(awarded):
     assert part.attrs["rows"] == len(whole) - 1
     assert part.to_dict("records") == whole.iloc[[0, -1]].to_dict("records")
     assert tuple(part.iloc[-1][["applications", "bids", "awards"]]) == (1, 1, 1)
+
+
+def test_the_pipeline_funnel_of_a_page_counts_the_whole_report(client, network, monkeypatch):
+    monkeypatch.setattr(admin_views, "REPORT_PAGE_SIZE", 1)  # AAA 2025-02: one opening only
+    client.force_login(speak_english(officer()))
+    content = client.get(reverse("cms_report", args=("pipeline",))).content.decode()
+    chart = content.split('class="cms-chart"')[1].split("</figure>")[0]
+    assert body_rows(content) == ["AAA", "TOTAL"]
+    assert re.findall(r">\s*(\d)\s*</text>", chart) == ["3", "0", "0", "0", "3", "3"]
