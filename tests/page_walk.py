@@ -152,18 +152,22 @@ def subjects(*, merchant=None) -> Subjects:
 # --- the routes ----------------------------------------------------------------------------
 
 
-def _module_of(callback) -> str:
+def module_of(callback) -> str:
+    """The module of a URL pattern's view (its class's, for a class-based view)."""
     view_class = getattr(callback, "view_class", None)
     return (view_class or callback).__module__
 
 
-def _walk(resolver, prefix, namespace):
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """(namespaced name, route, pattern) of every named pattern under ``resolver`` (the
+    project's root resolver by default)."""
+    resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             inner = namespace
             if pattern.namespace:
                 inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _walk(pattern, prefix + str(pattern.pattern), inner)
+            yield from url_patterns(pattern, prefix + str(pattern.pattern), inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
             name = f"{namespace}:{pattern.name}" if namespace else pattern.name
             yield name, prefix + str(pattern.pattern), pattern
@@ -174,13 +178,11 @@ def project_routes() -> dict[str, str]:
     namespace is ours when any of its views is (cms/), a pattern outside a namespace when its
     view is. The partial ``*_results`` views (a list's own rows, fetched as the filters
     change) are the same queries as their list and left out."""
-    found = list(_walk(get_resolver(), "", None))
+    found = list(url_patterns(get_resolver(), "", None))
     ours = {
         name.rsplit(":", 1)[0]
         for name, route, pattern in found
-        if route.startswith("admin/")
-        and ":" in name
-        and _module_of(pattern.callback)[:4] == "cms."
+        if route.startswith("admin/") and ":" in name and module_of(pattern.callback)[:4] == "cms."
     }
     selected = {}
     for name, route, pattern in found:
@@ -190,7 +192,7 @@ def project_routes() -> dict[str, str]:
         elif not route.startswith("admin/"):
             in_scope = False
         elif namespace is None:
-            in_scope = _module_of(pattern.callback).startswith("cms.")
+            in_scope = module_of(pattern.callback).startswith("cms.")
         else:
             in_scope = namespace in ours
         if in_scope and not name.endswith("_results"):

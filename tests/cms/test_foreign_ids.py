@@ -26,7 +26,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 from wagtail.models import APIToken
 
@@ -45,6 +45,7 @@ from tenders.opening import opening_confirm
 from tests import factories
 from tests.cms.test_operation_admin import CHECKLIST, receive
 from tests.leasing.factories import direct_lease
+from tests.page_walk import module_of, url_patterns
 from tests.stations.factories import cabinet, level, square
 from tests.tenders.bid_factories import BIDDING, bid, bidding_round
 from tests.tenders.committee_factories import (
@@ -67,21 +68,7 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def _is_ours(callback) -> bool:
-    view_class = getattr(callback, "view_class", None)
-    module = (view_class or callback).__module__
-    return module.startswith("cms.")
-
-
-def _walk(resolver, prefix, namespace):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _walk(pattern, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-            yield name, prefix + str(pattern.pattern), pattern
+    return module_of(callback).startswith("cms.")
 
 
 def project_id_patterns() -> dict[str, str]:
@@ -89,7 +76,7 @@ def project_id_patterns() -> dict[str, str]:
     an argument (an object's id, code or token). An admin namespace is ours when any of its
     views is (a viewset of cms/), and then all of its patterns are; a pattern outside any
     namespace under admin/ is ours when its view is."""
-    found = list(_walk(get_resolver(), "", None))
+    found = list(url_patterns(get_resolver(), "", None))
     ours = {
         name.rsplit(":", 1)[0]
         for name, route, pattern in found
