@@ -4,15 +4,38 @@ benchmark ends. Its output goes to a log whose tail the benchmark quotes when so
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
+from base64 import b64encode
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def server_env(tmp: Path, database_url: str) -> dict[str, str]:
+    """The environment of a benchmark's server and its set-up commands: production-like
+    settings (tests.perf.http_settings, DEBUG off, persistent connections), fresh secrets, and
+    static and media folders under ``tmp`` (made here)."""
+    (tmp / "static").mkdir(exist_ok=True)
+    (tmp / "media").mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.perf.http_settings",
+        "DATABASE_URL": database_url,
+        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "HSR_MASTER_KEY": b64encode(secrets.token_bytes(32)).decode(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_DEBUG": "false",
+        "HSR_PERF_STATIC_ROOT": str(tmp / "static"),
+        "HSR_PERF_MEDIA_ROOT": str(tmp / "media"),
+    }
 
 
 def free_port() -> int:

@@ -36,7 +36,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import threading
 import time
 from base64 import b64encode
@@ -47,7 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.perf.serving import gunicorn, log_text
+from tests.perf.serving import gunicorn, log_text, server_env
 from tests.perf.test_station_page_http import (
     HEADERS,
     percentile,
@@ -82,22 +81,9 @@ def site(tmp_path_factory):
             "(it makes a database of its own, PERF_BID_DB)"
         )
     tmp = tmp_path_factory.mktemp("bid-rush")
-    (tmp / "static").mkdir()
-    (tmp / "media").mkdir()
     postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
     postgres(f'CREATE DATABASE "{POSTGRES_DB}"')
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.perf.http_settings",
-        "DATABASE_URL": urlunsplit(urlsplit(postgres_server())._replace(path=f"/{POSTGRES_DB}")),
-        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "HSR_MASTER_KEY": b64encode(secrets.token_bytes(32)).decode(),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_DEBUG": "false",
-        "HSR_PERF_STATIC_ROOT": str(tmp / "static"),
-        "HSR_PERF_MEDIA_ROOT": str(tmp / "media"),
-    }
+    env = server_env(tmp, urlunsplit(urlsplit(postgres_server())._replace(path=f"/{POSTGRES_DB}")))
     try:
         started = time.perf_counter()
         run(env, "manage.py", "migrate", "--noinput")

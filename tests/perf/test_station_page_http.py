@@ -40,13 +40,11 @@ import http.client
 import json
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from base64 import b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -54,7 +52,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.perf.results import record
-from tests.perf.serving import ROOT, gunicorn
+from tests.perf.serving import ROOT, gunicorn, server_env
 
 pytestmark = pytest.mark.perf
 
@@ -104,20 +102,7 @@ def demo(tmp_path_factory):
     """The demo loaded into the benchmark's database; the environment to serve it with and
     what http_site found in it. A PostgreSQL database is dropped afterwards."""
     tmp = tmp_path_factory.mktemp("station-http")
-    (tmp / "static").mkdir()
-    (tmp / "media").mkdir()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.perf.http_settings",
-        "DATABASE_URL": database_url(tmp),
-        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "HSR_MASTER_KEY": b64encode(secrets.token_bytes(32)).decode(),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_DEBUG": "false",
-        "HSR_PERF_STATIC_ROOT": str(tmp / "static"),
-        "HSR_PERF_MEDIA_ROOT": str(tmp / "media"),
-    }
+    env = server_env(tmp, database_url(tmp))
     try:
         started = time.perf_counter()
         run(env, "manage.py", "migrate", "--noinput")
