@@ -343,3 +343,28 @@ def walk(subjects: Subjects, openapi: dict) -> list[Page]:
         *site_pages(subjects),
         *api_pages(openapi, subjects),
     ]
+
+
+def role_clients(users: dict, *, token_name: str) -> dict:
+    """A test client per role, signed in as its user, and one with an API token per role
+    (``"<role> api"``), plus ``"anonymous"``; all in English."""
+    from django.test import Client
+    from wagtail.models import APIToken
+
+    made = {"anonymous": Client(HTTP_ACCEPT_LANGUAGE="en")}
+    for role, user in users.items():
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        made[role] = client
+        _token, plaintext = APIToken.create_token(user=user, name=token_name)
+        made[f"{role} api"] = Client(
+            HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {plaintext}"
+        )
+    return made
+
+
+def client_for(clients: dict, page: Page, role: str):
+    """The client ``role`` opens ``page`` with: its token's for an API list."""
+    if page.kind == "api" and role != "anonymous":
+        return clients[f"{role} api"]
+    return clients[role]

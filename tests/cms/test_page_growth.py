@@ -21,7 +21,6 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from django.utils import timezone
@@ -37,7 +36,15 @@ from tenders.models import Merchant, TenderRound
 from tests import factories
 from tests.cms.site_fixtures import site_tree, station_page
 from tests.cms.test_operation_admin import CHECKLIST, receive
-from tests.page_walk import Page, menu_urls, project_routes, subjects, walk
+from tests.page_walk import (
+    Page,
+    client_for,
+    menu_urls,
+    project_routes,
+    role_clients,
+    subjects,
+    walk,
+)
 from tests.tenders.factories import merchant_user
 
 pytestmark = pytest.mark.django_db
@@ -132,32 +139,11 @@ def world():
         yield users, merchant, stations_index
 
 
-def _clients(users) -> dict[str, Client]:
-    from wagtail.models import APIToken
-
-    clients = {"anonymous": Client(HTTP_ACCEPT_LANGUAGE="en")}
-    for role, user in users.items():
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        clients[role] = client
-        _token, plaintext = APIToken.create_token(user=user, name="walk")
-        clients[f"{role} api"] = Client(
-            HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {plaintext}"
-        )
-    return clients
-
-
-def _client_for(clients, page: Page, role: str) -> Client:
-    if page.kind == "api" and role != "anonymous":
-        return clients[f"{role} api"]
-    return clients[role]
-
-
 def _count(clients, page: Page) -> tuple[str, int]:
     """(the role served, the queries of the second rendering) of ``page``."""
     refused = []
     for role in page.roles:
-        client = _client_for(clients, page, role)
+        client = client_for(clients, page, role)
         response = client.get(page.url)
         if response.status_code != 200:
             refused.append(f"{role}: {response.status_code}")
@@ -170,7 +156,7 @@ def _count(clients, page: Page) -> tuple[str, int]:
 
 
 def _walk_counts(users, merchant) -> dict[str, tuple[str, int]]:
-    clients = _clients(users)
+    clients = role_clients(users, token_name="walk")
     openapi = clients["anonymous"].get("/api/v1/openapi.json").json()
     pages = walk(subjects(merchant=merchant), openapi)
     counts, faults = {}, []

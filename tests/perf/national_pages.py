@@ -27,29 +27,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def clients(users: dict) -> dict:
-    from django.test import Client
-    from wagtail.models import APIToken
-
-    made = {"anonymous": Client(HTTP_ACCEPT_LANGUAGE="en")}
-    for role, user in users.items():
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        made[role] = client
-        _token, plaintext = APIToken.create_token(user=user, name="national pages")
-        made[f"{role} api"] = Client(
-            HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Bearer {plaintext}"
-        )
-    return made
-
-
 def measure(page, made: dict, requests: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tests.page_walk import client_for
+
     refused = []
     for role in page.roles:
-        client = made[f"{role} api" if page.kind == "api" and role != "anonymous" else role]
+        client = client_for(made, page, role)
         started = time.perf_counter()
         response = client.get(page.url)
         first = time.perf_counter() - started
@@ -98,7 +84,7 @@ def main(argv=None) -> int:
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from tests.page_walk import subjects, walk
+    from tests.page_walk import role_clients, subjects, walk
     from tests.perf import national_site
 
     if args.prepare:
@@ -107,7 +93,7 @@ def main(argv=None) -> int:
     users = national_site.people()
     chosen = subjects(merchant=national_site.busiest_merchant())
     users["member"] = User.objects.get(pk=chosen.member_id)
-    made = clients(users)
+    made = role_clients(users, token_name="national pages")
     openapi = Client().get("/api/v1/openapi.json").json()
     for page in walk(chosen, openapi):
         if args.only and args.only not in page.name:
