@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from leasing.models import Lease
 from leasing.reports import brand_outlets, rent_vs_reserve_by_tier
 from stations.models import BusinessCategory
-from stations.reports import TOTAL, register, report_stations, utilities
-from tenders.models import Award, Demand, Lot, Merchant, Objection, TenderRound
+from stations.reports import TOTAL, in_stations, register, report_stations, utilities_total
+from tenders.models import Award, Demand, Lot, Objection, TenderRound
 
 COMPLETED = (TenderRound.Status.AWARDED, TenderRound.Status.FAILED)
 # The provisions reserved for the shops (the `utilities` report's TOTAL row).
@@ -40,7 +40,7 @@ def _brands_wanting(demands) -> int:
 
 def _first_opening(stations) -> str:
     lease = (
-        Lease.objects.filter(station__in=stations, opened_on__isnull=False)
+        in_stations(Lease.objects.filter(opened_on__isnull=False), "station", stations)
         .select_related("merchant", "station")
         .prefetch_related("units__level")
         .order_by("opened_on", "pk")
@@ -61,21 +61,20 @@ def network_summary(*, stations=None) -> pd.DataFrame:
     let when its lot is awarded. Brands are counted by brand (a merchant's own brand where it
     has several, as in `chains`); outlets are open leases."""
     scope = report_stations(stations)
-    station_ids = list(scope.values_list("pk", flat=True))
     # The demands that concern these stations: naming one of them, or naming none.
-    demands = Demand.objects.filter(
-        Q(stations__in=station_ids) | Q(stations__isnull=True)
-    ).distinct()
+    demands = Demand.objects.all()
+    if stations is not None:
+        demands = demands.filter(Q(stations__in=scope) | Q(stations__isnull=True)).distinct()
     demand_types = demands.values_list("business_type", flat=True).distinct()
     classes = (
         BusinessCategory.objects.filter(pk__in=demand_types)
         .values_list("parent", flat=True)
         .distinct()
     )
-    lots = Lot.objects.filter(station__in=station_ids, round__status__in=COMPLETED)
+    lots = in_stations(Lot.objects.filter(round__status__in=COMPLETED), "station", stations)
     awarded = Award.objects.filter(lot__in=lots)
     # rent-vs-reserve's TOTAL row, summed by the database (by tier: three rows, not a row a lot).
-    rent = rent_vs_reserve_by_tier(stations=scope)
+    rent = rent_vs_reserve_by_tier(stations=stations)
     total = rent[rent["tier"] == TOTAL]
     row = total.iloc[0] if len(total) else None
     area, reserve, won, premium = (
@@ -88,22 +87,21 @@ def network_summary(*, stations=None) -> pd.DataFrame:
         if row is not None
         else (Decimal("0"), Decimal("0"), Decimal("0"), None)
     )
-    open_leases = Lease.objects.filter(station__in=station_ids, status=Lease.Status.OPEN)
+    open_leases = in_stations(Lease.objects.filter(status=Lease.Status.OPEN), "station", stations)
     # The brands as `chains` counts them, without its column for each station.
-    reported, brands = brand_outlets(scope)
+    reported, brands, traders = brand_outlets(stations)
     everywhere = [
         brand
         for brand, by_station in brands.items()
         if sum(1 for n in by_station.values() if n) == len(reported)
     ]
+    # The types the chains' outlets trade as.
     chain_types = BusinessCategory.objects.filter(
-        pk__in=open_leases.filter(merchant__in=_merchants_of(everywhere, open_leases)).values(
-            "business_type"
-        )
+        pk__in={business_type for brand in everywhere for _m, business_type in traders[brand]}
     )
-    provisions = utilities(stations=scope).iloc[-1]  # the TOTAL row
+    provisions = utilities_total(stations)  # the utilities report's TOTAL row
     figures = [
-        ("stations", _("Stations"), len(station_ids)),
+        ("stations", _("Stations"), len(reported)),
         *((column, label, provisions[column]) for column, label in PROVISIONS),
         ("brands_with_demands", _("Brands that registered interest"),
          _brands_wanting(demands)),
@@ -130,7 +128,7 @@ def network_summary(*, stations=None) -> pd.DataFrame:
          ", ".join(sorted(everywhere))),
         ("chain_types_everywhere", _("Their business types"),
          ", ".join(sorted(str(category) for category in chain_types))),
-        ("first_opening", _("First opening"), _first_opening(station_ids)),
+        ("first_opening", _("First opening"), _first_opening(stations)),
     ]  # fmt: skip
     frame = pd.DataFrame(
         [(key, str(label), value) for key, label, value in figures],
@@ -138,17 +136,3 @@ def network_summary(*, stations=None) -> pd.DataFrame:
     )
     frame["value"] = frame["value"].astype(object)
     return frame
-
-
-def _merchants_of(brand_names, open_leases) -> list[int]:
-    """The merchants whose open outlets carry one of ``brand_names`` (as `chains` names them:
-    by one of the merchant's brands, or by its name)."""
-    wanted = set(brand_names)
-    merchants = Merchant.objects.filter(pk__in=open_leases.values("merchant")).prefetch_related(
-        "brands"
-    )
-    return [
-        merchant.pk
-        for merchant in merchants
-        if wanted & ({str(brand) for brand in merchant.brands.all()} | {merchant.name})
-    ]

@@ -127,6 +127,26 @@ def report_stations(stations) -> QuerySet:
     return queryset.order_by("code")
 
 
+def station_rows(stations, window: slice | None = None) -> tuple[list[tuple[int, str, str]], int]:
+    """The stations reported on as (pk, code, tier), by code, and how many there are. With a
+    ``window`` (a slice of them, as a report's page shows them) only those are read (LIMIT
+    and OFFSET) and the stations are counted: two queries, whatever the size of the network."""
+    scope = report_stations(stations)
+    rows = scope.values_list("pk", "code", "tier")
+    if window is None:
+        rows = list(rows)
+        return rows, len(rows)
+    return list(rows[window]), scope.count()
+
+
+def in_stations(queryset: QuerySet, path: str, stations) -> QuerySet:
+    """``queryset`` narrowed to the rows whose ``path`` is one of the stations reported on
+    (all when ``stations`` is None: no join, no test on every row)."""
+    if stations is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": report_stations(stations)})
+
+
 def two_places(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
@@ -152,8 +172,51 @@ _POINT_COUNTS = {
 }
 
 
+def _unit_provisions(units, points, key: str | None) -> dict:
+    """The units (count, leasable area) and utility points (power, count of each kind) of
+    the querysets given, grouped by the station path ``key`` ({pk: row}) or summed over all
+    of them (``key`` None: {None: row})."""
+    unit_sums = {
+        "units": Count("pk"),
+        "leasable_area_m2": Sum("area_m2", filter=Q(kind__in=LEASABLE_KINDS)),
+    }
+    point_sums = {
+        "power_kw": Sum("capacity_kw", filter=Q(kind=UtilityPoint.Kind.CABINET)),
+        **{column: Count("pk", filter=Q(kind=kind)) for column, kind in _POINT_COUNTS.items()},
+    }
+    if key is None:
+        return {None: {**units.aggregate(**unit_sums), **points.aggregate(**point_sums)}}
+    found: dict = {}
+    for row in units.values(key).annotate(**unit_sums).order_by():
+        found.setdefault(row.pop(key), {}).update(row)
+    for row in points.values(f"level__{key}").annotate(**point_sums).order_by():
+        found.setdefault(row.pop(f"level__{key}"), {}).update(row)
+    return found
+
+
+def _provisions_record(code: str, tier: str, row: dict) -> dict:
+    return {
+        "station": code,
+        "tier": tier,
+        "units": row.get("units") or 0,
+        "leasable_area_m2": two_places(row.get("leasable_area_m2")),
+        "power_kw": two_places(row.get("power_kw")),
+        **{column: row.get(column) or 0 for column in _POINT_COUNTS},
+    }
+
+
+def utilities_total(stations=None) -> dict:
+    """The ``utilities`` report's TOTAL row, summed by the database: two queries."""
+    sums = _unit_provisions(
+        in_stations(Unit.objects.all(), "station", stations),
+        in_stations(UtilityPoint.objects.all(), "level__station", stations),
+        None,
+    )
+    return _provisions_record(TOTAL, "", sums[None])
+
+
 @register("utilities", gettext_lazy("Utility provisions by station"))
-def utilities(*, stations=None) -> pd.DataFrame:
+def utilities(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per station (by code) and a last TOTAL row: units, leasable area, provisions.
 
     ``units`` counts every unit; ``leasable_area_m2`` sums the areas of shops, kiosks,
@@ -161,63 +224,45 @@ def utilities(*, stations=None) -> pd.DataFrame:
     to merchants); ``power_kw`` is the capacity of the station's distribution cabinets (the
     new commercial power capacity). Area and power are Decimal with 2 places. Three queries,
     whatever the number of stations; ``stations`` narrows the report to those given.
+    ``window`` (a slice of the stations) reads those stations' rows only and sums the TOTAL
+    row in the database (six queries); ``attrs["rows"]`` is the number of stations.
     """
-    station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
-    ids = [pk for pk, _code, _tier in station_rows]
-    units = {
-        row["station"]: row
-        for row in Unit.objects.filter(station__in=ids)
-        .values("station")
-        .annotate(
-            units=Count("pk"),
-            leasable_area_m2=Sum("area_m2", filter=Q(kind__in=LEASABLE_KINDS)),
-        )
-    }
-    points = {
-        row["level__station"]: row
-        for row in UtilityPoint.objects.filter(level__station__in=ids)
-        .values("level__station")
-        .annotate(
-            power_kw=Sum("capacity_kw", filter=Q(kind=UtilityPoint.Kind.CABINET)),
-            **{column: Count("pk", filter=Q(kind=kind)) for column, kind in _POINT_COUNTS.items()},
-        )
-    }
-    records = []
-    for pk, code, tier in station_rows:
-        unit_row, point_row = units.get(pk, {}), points.get(pk, {})
-        records.append(
-            {
-                "station": code,
-                "tier": tier,
-                "units": unit_row.get("units", 0),
-                "leasable_area_m2": two_places(unit_row.get("leasable_area_m2")),
-                "power_kw": two_places(point_row.get("power_kw")),
-                **{column: point_row.get(column, 0) for column in _POINT_COUNTS},
-            }
-        )
-    total = {"station": TOTAL, "tier": ""}
-    for column in UTILITY_COLUMNS[2:]:
-        values = [record[column] for record in records]
-        total[column] = sum(values, Decimal("0.00") if column.endswith(("_m2", "_kw")) else 0)
+    rows, count = station_rows(stations, window)
+    ids = [pk for pk, _code, _tier in rows]
+    found = _unit_provisions(
+        Unit.objects.filter(station__in=ids),
+        UtilityPoint.objects.filter(level__station__in=ids),
+        "station",
+    )
+    records = [_provisions_record(code, tier, found.get(pk, {})) for pk, code, tier in rows]
+    if window is None:
+        total = {"station": TOTAL, "tier": ""}
+        for column in UTILITY_COLUMNS[2:]:
+            values = [record[column] for record in records]
+            total[column] = sum(values, Decimal("0.00") if column.endswith(("_m2", "_kw")) else 0)
+    else:
+        total = utilities_total(stations)
     frame = pd.DataFrame([*records, total], columns=UTILITY_COLUMNS)
     for column in UTILITY_COLUMNS[2:]:
         if not column.endswith(("_m2", "_kw")):
             frame[column] = frame[column].astype("int64")
     frame.attrs["total_row"] = True
+    frame.attrs["rows"] = count
     return frame
 
 
 @register("planned-coverage", gettext_lazy("Basic configuration planned by station"))
-def planned_coverage(*, stations=None) -> pd.DataFrame:
+def planned_coverage(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """For each station (by code) and each basic-configuration category, whether it is covered.
 
     A category is covered when at least one unit of the station is designated for it; for a
     class (catering) a unit designated for the class itself or for any type in it counts.
     Columns: ``station``, ``tier``, one boolean column per basic category code (in catalogue
     order) and ``complete`` (all of them). Three queries, whatever the number of stations.
-    This is the plan; ``coverage`` (leasing) counts the outlets actually open.
+    This is the plan; ``coverage`` (leasing) counts the outlets actually open. ``window`` (a
+    slice of the stations) reads those stations only; ``attrs["rows"]`` is their number.
     """
-    station_rows = list(report_stations(stations).values_list("pk", "code", "tier"))
+    rows, count = station_rows(stations, window)
     categories = list(BusinessCategory.objects.values_list("pk", "code", "parent", "is_basic"))
     basic = [(pk, code) for pk, code, _parent, is_basic in categories if is_basic]
     counts_for: dict[int, set[int]] = {pk: {pk} for pk, _code in basic}
@@ -225,14 +270,12 @@ def planned_coverage(*, stations=None) -> pd.DataFrame:
         if parent in counts_for:
             counts_for[parent].add(pk)
     designated = set(
-        Unit.business_types.through.objects.filter(
-            unit__station__in=[pk for pk, _c, _t in station_rows]
-        )
+        Unit.business_types.through.objects.filter(unit__station__in=[pk for pk, _c, _t in rows])
         .values_list("unit__station", "businesscategory")
         .distinct()
     )
     records = []
-    for pk, code, tier in station_rows:
+    for pk, code, tier in rows:
         record = {"station": code, "tier": tier}
         for category, category_code in basic:
             record[category_code] = any((pk, c) in designated for c in counts_for[category])
@@ -242,6 +285,7 @@ def planned_coverage(*, stations=None) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=columns)
     for column in columns[2:]:
         frame[column] = frame[column].astype(bool)
+    frame.attrs["rows"] = count
     return frame
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from cms import admin_views
+from stations.models import Station
 from stations.reports import get_report, render_report
 from tests.cms.conftest import speak_english
 from tests.factories import officer
@@ -104,7 +105,7 @@ def test_rent_against_reserve_reads_a_window_of_its_rows_and_the_whole_total(
     leased, django_assert_max_num_queries
 ):
     report = get_report("rent-vs-reserve")
-    assert report.windowed and not get_report("occupancy").windowed
+    assert report.windowed and not get_report("expiries").windowed
     whole = report()
     with django_assert_max_num_queries(5):
         second = report(window=slice(1, 2))
@@ -218,3 +219,88 @@ def test_the_pipeline_funnel_of_a_page_counts_the_whole_report(client, network, 
     chart = content.split('class="cms-chart"')[1].split("</figure>")[0]
     assert body_rows(content) == ["AAA", "TOTAL"]
     assert re.findall(r">\s*(\d)\s*</text>", chart) == ["3", "0", "0", "0", "3", "3"]
+
+
+# Every report with a row per station or per brand reads a window of them for its page.
+WINDOWED = [
+    "chains",
+    "coverage",
+    "occupancy",
+    "pipeline",
+    "planned-coverage",
+    "rent-roll",
+    "rent-vs-reserve",
+    "rent-vs-reserve-by-station",
+    "utilities",
+]
+
+
+def test_the_reports_that_read_a_window_are_those_expected():
+    from stations.reports import all_reports
+
+    windowed = sorted(name for name, report in all_reports().items() if report.windowed)
+    assert windowed == WINDOWED
+
+
+@pytest.mark.parametrize("fixture", ["stations", "leased"])
+@pytest.mark.parametrize("name", WINDOWED)
+def test_every_window_is_the_whole_reports_rows_and_total(
+    name, fixture, request, django_assert_max_num_queries
+):
+    """Each page of a windowed report is those rows of the whole report, and its TOTAL row
+    (summed by the database) is the whole report's, for the network and for some stations;
+    windows past the end give the TOTAL row alone."""
+    request.getfixturevalue(fixture)
+    report = get_report(name)
+    on = {"on": dt.date(2026, 4, 15)} if name == "rent-roll" else {}
+    some = list(Station.objects.order_by("code")[1:])
+    for stations in (None, some):
+        whole = report(stations=stations, **on)
+        has_total = bool(whole.attrs.get("total_row"))
+        body = len(whole) - has_total
+        assert whole.attrs["rows"] == body
+        total = [body] if has_total else []
+        for window in (slice(0, 2), slice(1, 3), slice(2, 9), slice(body, body + 2)):
+            with django_assert_max_num_queries(14):
+                part = report(stations=stations, window=window, **on)
+            assert part.attrs["rows"] == body, (window, stations)
+            rows = [*range(body)[window], *total]
+            assert part.to_dict("records") == whole.iloc[rows].to_dict("records"), window
+            assert list(part.columns) == list(whole.columns)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["occupancy", "utilities", "coverage", "planned-coverage", "rent-vs-reserve-by-station"],
+)
+def test_a_station_report_page_is_built_from_its_window(
+    client, stations, leased, name, monkeypatch
+):
+    """The page asks its report for the page's window only, never for the whole report."""
+    from stations import reports
+
+    monkeypatch.setattr(admin_views, "REPORT_PAGE_SIZE", 2)
+    asked = []
+    build = reports.REPORTS[name].build
+    monkeypatch.setitem(
+        reports.REPORTS,
+        name,
+        reports.Report(
+            name=name,
+            title="",
+            build=lambda *, stations=None, window=None: (
+                asked.append(window) or build(stations=stations, window=window)
+            ),
+        ),
+    )
+    client.force_login(speak_english(officer()))
+    rows = body_rows(client.get(reverse("cms_report", args=(name,)) + "?page=2").content.decode())
+    whole = build()
+    codes = list(whole["station"][: whole.attrs["rows"]])
+    total = ["TOTAL"] if whole.attrs.get("total_row") else []
+    if len(codes) > 2:
+        assert asked == [slice(2, 4)]
+        assert rows == [*codes[2:4], *total]
+    else:  # past the end: the last page, read again
+        assert asked == [slice(2, 4), slice(0, 2)]
+        assert rows == [*codes, *total]
