@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from leasing.models import Lease, LeaseUnit
 from leasing.spread import designated_types
@@ -19,39 +20,50 @@ from stations.models import BusinessCategory, Station
 from tenders.models import Brand
 
 
-def trading_brands(groups: Iterable[tuple[int, int | None]]) -> dict[tuple, Brand | None]:
+class TradingBrand(NamedTuple):
+    """A brand an outlet trades under, as its names (a row, not a Brand: a national
+    network's 8,000 merchants would be 8,000 model instances)."""
+
+    pk: int
+    name_zh: str
+    name_en: str
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} {self.name_en}".strip()  # as Brand's
+
+
+# Above this many merchants every brand is read: a list of thousands of ids for the
+# database to match cost more than the 10,000 rows of a national network.
+FILTER_MERCHANTS_UP_TO = 500
+
+
+def trading_brands(groups: Iterable[tuple[int, int | None]]) -> dict[tuple, TradingBrand | None]:
     """The brand an outlet trades under, for each (merchant, business type) in ``groups``: the
     merchant's one brand; or, of several, the one brand registered for the type or its
-    class; else None (the merchant trades under its own name). Three queries; the brands
-    are read as rows and only those traded under become Brand objects (a national network's
-    8,000 merchants have 10,000 brands)."""
+    class; else None (the merchant trades under its own name). Three queries."""
     groups = set(groups)
     merchants = {merchant for merchant, _type in groups}
+    brands_of = Brand.objects.all()
+    links = Brand.business_types.through.objects.all()
+    if len(merchants) <= FILTER_MERCHANTS_UP_TO:
+        brands_of = brands_of.filter(merchant__in=merchants)
+        links = links.filter(brand__merchant__in=merchants)
     brands = defaultdict(list)
-    for row in Brand.objects.filter(merchant__in=merchants).values_list(
+    for pk, merchant, name_zh, name_en in brands_of.values_list(
         "pk", "merchant", "name_zh", "name_en"
-    ):
-        brands[row[1]].append(row)
+    ).order_by():
+        brands[merchant].append(TradingBrand(pk, name_zh, name_en))
     types = defaultdict(set)
-    for brand, category in Brand.business_types.through.objects.filter(
-        brand__merchant__in=merchants
-    ).values_list("brand", "businesscategory"):
+    for brand, category in links.values_list("brand", "businesscategory"):
         types[brand].add(category)
     parents = dict(BusinessCategory.objects.values_list("pk", "parent"))
-    made: dict[int, Brand] = {}
     found = {}
     for merchant, business_type in groups:
         own = brands.get(merchant, [])
         if len(own) != 1:
             wanted = {business_type, parents.get(business_type)} - {None}
-            own = [row for row in own if wanted & types[row[0]]]
-        if len(own) != 1:
-            found[merchant, business_type] = None
-            continue
-        pk, merchant_id, name_zh, name_en = own[0]
-        if pk not in made:
-            made[pk] = Brand(pk=pk, merchant_id=merchant_id, name_zh=name_zh, name_en=name_en)
-        found[merchant, business_type] = made[pk]
+            own = [brand for brand in own if wanted & types[brand.pk]]
+        found[merchant, business_type] = own[0] if len(own) == 1 else None
     return found
 
 
