@@ -410,14 +410,10 @@ class ReportView(SpacePageMixin, TemplateView):
             frame = _report_frame(name, request.user)
             from stations import reports
 
-            if fmt == "csv":  # a few thousand rows of text at a time, never the whole file
-                response = StreamingHttpResponse(
-                    reports.stream_csv(frame), content_type=DOWNLOADS[fmt]
-                )
-            else:
-                response = HttpResponse(
-                    reports.render_report(frame, fmt), content_type=DOWNLOADS[fmt]
-                )
+            # Sent a few thousand rows at a time as they are written, never the whole file.
+            response = StreamingHttpResponse(
+                reports.stream_report(frame, fmt), content_type=DOWNLOADS[fmt]
+            )
             response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
             return response
         # A report that reads a page of its rows itself is not built whole for its page.

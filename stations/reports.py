@@ -313,17 +313,21 @@ def render_report(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> by
     """The frame as a file: ``json`` (a list of records, UTF-8; Decimals as numbers),
     ``csv`` (UTF-8 with a BOM so that Excel reads Chinese), or ``xlsx`` (a title row, a bold
     frozen header, fitted widths, Decimal cells numeric with the format ``#,##0.00``).
+
+    The file is :func:`stream_report`'s chunks joined: one way of writing each format.
     """
+    return b"".join(stream_report(df, fmt, title=title))
+
+
+def stream_report(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> Iterator[bytes]:
+    """:func:`render_report`'s file in chunks of a few thousand rows, for a response to send
+    as they are made; an unknown format is refused here, before the first chunk."""
     if fmt == "json":
-        records = [
-            {str(k): _plain(v) for k, v in record.items()}
-            for record in df.to_dict(orient="records")
-        ]
-        return json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8")
+        return stream_json(df)
     if fmt == "csv":
-        return df.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+        return stream_csv(df)
     if fmt == "xlsx":
-        return _render_xlsx(df, title=title or df.attrs.get("title") or "")
+        return stream_xlsx(df, title=title)
     raise ValueError(
         _("Unknown format “%(fmt)s”; use one of: %(formats)s.")
         % {"fmt": fmt, "formats": ", ".join(FORMATS)}
@@ -340,6 +344,27 @@ def stream_csv(df: pd.DataFrame) -> Iterator[bytes]:
     for start in range(0, max(len(df), 1), CSV_CHUNK_ROWS):
         chunk = df.iloc[start : start + CSV_CHUNK_ROWS]
         yield chunk.to_csv(index=False, header=start == 0, lineterminator="\r\n").encode()
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [
+        {str(k): _plain(v) for k, v in record.items()} for record in df.to_dict(orient="records")
+    ]
+
+
+def stream_json(df: pd.DataFrame) -> Iterator[bytes]:
+    """The frame as a JSON list of records (indented, UTF-8), ``CSV_CHUNK_ROWS`` records at a
+    time: each chunk is dumped as a list whose brackets give way to the commas between chunks,
+    so the whole is what one ``json.dumps`` of every record writes."""
+    if not len(df):
+        yield b"[]"
+        return
+    for start in range(0, len(df), CSV_CHUNK_ROWS):
+        stop = start + CSV_CHUNK_ROWS
+        text = json.dumps(_records(df.iloc[start:stop]), ensure_ascii=False, indent=2)
+        opening = "[\n" if start == 0 else ",\n"
+        closing = "\n]" if stop >= len(df) else ""
+        yield f"{opening}{text[2:-2]}{closing}".encode()
 
 
 def _display_width(text: str) -> int:
@@ -522,18 +547,89 @@ class _SheetRows:
         ]
 
 
-def _render_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
-    """The frame as a workbook: openpyxl writes the title, the header, the panes and the
-    widths; the rows (nearly all of the file) are added to its sheet as text (see
-    :class:`_SheetRows`) — openpyxl's writer took over a minute for 100,000 rows."""
+class _Sink:
+    """A write-only, unseekable file: zipfile writes to it (with data descriptors, as it
+    cannot seek back to a local header) and the stream takes what was written so far."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        """What was written since the last drain."""
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def stream_xlsx(df: pd.DataFrame, *, title: str | None = None) -> Iterator[bytes]:
+    """The frame as a workbook, sent as it is written: openpyxl writes the title, the header,
+    the panes and the widths; the rows (nearly all of the file) are added to its sheet as text
+    (see :class:`_SheetRows`), ``CSV_CHUNK_ROWS`` at a time — openpyxl's writer took over a
+    minute for 100,000 rows — and the zip is drained after each part, so neither the rows'
+    XML nor the file is ever whole. ``title`` defaults to the frame's."""
+    sink = _Sink()
+    for _part in _write_xlsx(sink, df, title=title or df.attrs.get("title") or ""):
+        if data := sink.drain():
+            yield data
+    if data := sink.drain():
+        yield data
+
+
+def _write_xlsx(sink: _Sink, df: pd.DataFrame, *, title: str) -> Iterator[None]:
+    """Write the workbook into ``sink``, pausing after each part of the zip."""
+    import zipfile
+
+    from openpyxl.utils import get_column_letter
+
+    workbook, sheet, header_row = _sheet_head(df, title)
+    letters = [get_column_letter(n) for n in range(1, len(df.columns) + 1)]
+    money = _fit_columns(df, sheet, letters)
+    rows = _sheet_rows(df, _SheetRows(workbook, sheet), header_row, letters, money)
+    dimension = f"A1:{letters[-1] if letters else 'A'}{header_row + len(df)}"
+    written = set()
+    with zipfile.ZipFile(
+        sink, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION
+    ) as archive:
+        with _saved(workbook) as before:
+            name = sheet.path.lstrip("/")  # numbered when saved
+            for info in before.infolist():
+                written.add(info.filename)
+                if info.filename != name:
+                    archive.writestr(info.filename, before.read(info))
+                    continue
+                head, tail = _sheet_ends(before.read(info), dimension)
+                with archive.open(name, "w") as sheet_file:
+                    sheet_file.write(head)
+                    for rows_xml in rows:
+                        sheet_file.write(rows_xml.encode("utf-8"))
+                        yield
+                    sheet_file.write(tail)
+                break
+        yield
+        # openpyxl writes the styles after the sheet: saved again, they hold the rows' styles.
+        with _saved(workbook) as after:
+            for info in after.infolist():
+                if info.filename not in written:
+                    archive.writestr(info.filename, after.read(info))
+
+
+def _sheet_head(df: pd.DataFrame, title: str):
+    """A workbook whose one sheet has the title, a blank row, the bold header and the panes
+    frozen below it; returns the workbook, the sheet and the header's row number."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "report"
-    header_row = 3 if title else 1  # title, a blank row, then the table
+    header_row = 3 if title else 1
     if title:
         workbook.properties.title = title
         sheet["A1"] = title
@@ -543,60 +639,68 @@ def _render_xlsx(df: pd.DataFrame, *, title: str) -> bytes:
         header = column if isinstance(column, (int, float)) else str(column)
         sheet.cell(row=header_row, column=position, value=header).font = bold
     sheet.freeze_panes = f"A{header_row + 1}"
+    return workbook, sheet, header_row
 
-    writer = _SheetRows(workbook, sheet)
-    total_row = bool(df.attrs.get("total_row")) and len(df) > 0
-    body_rows = len(df) - 1 if total_row else len(df)
-    numbers = [str(n) for n in range(header_row + 1, header_row + 1 + len(df))]
-    letters = [get_column_letter(n) for n in range(1, len(df.columns) + 1)]
-    columns, total = [], []
+
+def _fit_columns(df: pd.DataFrame, sheet, letters: list[str]) -> list[bool]:
+    """Set each column's width to its widest cell (one pass over its values) and say which
+    columns hold amounts, shown with the money format."""
+    money_columns = []
     for position, column in enumerate(df.columns):
         values = df.iloc[:, position].tolist()
         kinds = set(map(type, values))
         money = any(issubclass(kind, _AMOUNT_TYPES) for kind in kinds)
         width = max(_display_width(str(column)), _shown_width(values, kinds, money))
         sheet.column_dimensions[letters[position]].width = min(width + 2, 60)
-        columns.append(
-            writer.column(values[:body_rows], letters[position], numbers[:body_rows], money=money)
-        )
-        if total_row:
-            ref = f'<c r="{letters[position]}{numbers[-1]}'
-            total.append(writer.cell(ref, values[-1], bold=True, money=money))
-    rows = []
-    if body_rows and columns:
-        starts = [f'<row r="{n}">' for n in numbers[:body_rows]]
-        rows = list(map("".join, zip(starts, *columns, repeat("</row>"), strict=False)))
-    if total:
-        rows.append(f'<row r="{numbers[-1]}">{"".join(total)}</row>')
-    last = f"{letters[-1] if letters else 'A'}{header_row + len(df)}"
-    return _with_rows(workbook, sheet, "".join(rows), f"A1:{last}")
+        money_columns.append(money)
+    return money_columns
 
 
-def _with_rows(workbook, sheet, rows_xml: str, dimension: str) -> bytes:
-    """The workbook saved, with ``rows_xml`` appended to its sheet's data."""
+def _sheet_rows(
+    df: pd.DataFrame, writer: _SheetRows, header_row: int, letters: list[str], money: list[bool]
+) -> Iterator[str]:
+    """The sheet's rows as XML, ``CSV_CHUNK_ROWS`` rows at a time; a TOTAL row last, bold."""
+    if not letters:
+        return
+    total_row = bool(df.attrs.get("total_row")) and len(df) > 0
+    body_rows = len(df) - 1 if total_row else len(df)
+    for start in range(0, body_rows, CSV_CHUNK_ROWS):
+        stop = min(start + CSV_CHUNK_ROWS, body_rows)
+        numbers = [str(n) for n in range(header_row + 1 + start, header_row + 1 + stop)]
+        columns = [
+            writer.column(df.iloc[start:stop, position].tolist(), letter, numbers, money=amounts)
+            for position, (letter, amounts) in enumerate(zip(letters, money, strict=True))
+        ]
+        starts = [f'<row r="{n}">' for n in numbers]
+        yield "".join(map("".join, zip(starts, *columns, repeat("</row>"), strict=False)))
+    if total_row:
+        number = header_row + len(df)
+        cells = [
+            writer.cell(f'<c r="{letter}{number}', value, bold=True, money=amounts)
+            for letter, value, amounts in zip(letters, _last_row(df), money, strict=True)
+        ]
+        yield f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _last_row(df: pd.DataFrame) -> list:
+    """The last row's cells as the columns' ``tolist`` gives them (Python values, not numpy)."""
+    return [df.iloc[-1:, position].tolist()[0] for position in range(len(df.columns))]
+
+
+def _saved(workbook):
+    """The workbook saved, open as a zip."""
     import zipfile
 
     saved = io.BytesIO()
     workbook.save(saved)
-    name = sheet.path.lstrip("/")
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(saved) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSION) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename != name:
-                target.writestr(info.filename, content)
-                continue
-            xml = content.decode("utf-8")
-            xml = re.sub(
-                r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}" />', xml, count=1
-            )
-            xml = re.sub(r"<sheetData\s*/>", "<sheetData></sheetData>", xml, count=1)
-            head, tail = xml.split("</sheetData>", 1)
-            with target.open(info.filename, "w") as sheet_file:
-                sheet_file.write(head.encode("utf-8"))
-                sheet_file.write(rows_xml.encode("utf-8"))
-                sheet_file.write(f"</sheetData>{tail}".encode())
-    return out.getvalue()
+    return zipfile.ZipFile(saved)
+
+
+def _sheet_ends(content: bytes, dimension: str) -> tuple[bytes, bytes]:
+    """The sheet's XML as openpyxl saved it, before and after its (empty) data, with the
+    dimension of the rows that go between."""
+    xml = content.decode("utf-8")
+    xml = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}" />', xml, count=1)
+    xml = re.sub(r"<sheetData\s*/>", "<sheetData></sheetData>", xml, count=1)
+    head, tail = xml.split("</sheetData>", 1)
+    return head.encode("utf-8"), f"</sheetData>{tail}".encode()

@@ -564,7 +564,7 @@ def test_the_excel_download_is_an_xlsx_workbook_with_the_total(officer_client, c
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert 'filename="utilities.xlsx"' in response["Content-Disposition"]
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     values = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
     assert "TOTAL" in values and "CSS" in values
 

@@ -78,7 +78,7 @@ def test_the_excel_download_of_a_leasing_report(client, network):
     response = client.get(reverse("cms_report", args=("occupancy",)), {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="occupancy.xlsx"'
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "AAA" in values and "BBB" in values and "TOTAL" in values
 

@@ -47,13 +47,8 @@ def test_each_awarded_lot_with_its_premium_and_the_total(client, awarded):
     assert ">coffee<" not in content
     total = content.split('<tr class="cms-report__total">')[1].split("</tr>")[0]
     assert "275000.00" in total or "275,000.00" in total
-    workbook = openpyxl.load_workbook(
-        io.BytesIO(
-            client.get(
-                reverse("cms_report", args=("rent-vs-reserve",)), {"format": "xlsx"}
-            ).content
-        )
-    )
+    download = client.get(reverse("cms_report", args=("rent-vs-reserve",)), {"format": "xlsx"})
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     values = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row]
     assert "TOTAL" in values and awarded.round.code in values
 
