@@ -31,7 +31,7 @@ from leasing.selectors import get_lease_for, leases_for, overdue_instalments
 from stations import roles
 from stations import services as space
 from stations.models import Unit
-from stations.selectors import get_unit_for, stations_for, units_for
+from stations.selectors import get_unit_for, report_scope, stations_for, units_for
 from stations.transitions import InvalidTransition
 from tenders import result as outcome
 from tenders.models import Award, Lot, TenderRound
@@ -799,7 +799,7 @@ def report(request, name: str):
         found = registry.get_report(name)
     except registry.UnknownReport:
         raise Http404 from None
-    frame = found(stations=stations_for(request.user))
+    frame = found(stations=report_scope(request.user))
     return {
         "name": found.name,
         "title": str(found.title),

@@ -385,7 +385,7 @@ def _report_frame(name: str, user, **options):
     from stations import reports  # pandas: loaded when a report is asked for, not at start-up
 
     report = reports.get_report(name)
-    return report(stations=selectors.stations_for(user), **options)
+    return report(stations=selectors.report_scope(user), **options)
 
 
 def _windowed(name: str) -> bool:

@@ -37,6 +37,13 @@ def stations_for(user, *, manage: bool = False) -> QuerySet[Station]:
     return get_objects_for_user(user, MANAGE, klass=Station, accept_global_perms=False)
 
 
+def report_scope(user) -> QuerySet[Station] | None:
+    """The stations a report for ``user`` covers, as the reports take them: None for the
+    whole network when the user may read every station (so that no query tests each row's
+    station against 6,000), else :func:`stations_for`."""
+    return None if _sees_all(user, manage=False) else stations_for(user)
+
+
 def _scoped(queryset: QuerySet, user, *, manage: bool, station_path: str) -> QuerySet:
     if _sees_all(user, manage=manage):
         return queryset

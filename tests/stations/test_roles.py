@@ -56,3 +56,16 @@ def test_inspector_oversees_every_station_and_manages_none():
     assert user.has_perm("stations.oversee_stations")
     assert not can_manage_station(user, station)
     assert can_view_station(user, station)
+
+
+def test_a_report_covers_the_network_for_who_sees_every_station_and_else_their_stations():
+    from django.contrib.auth.models import AnonymousUser
+
+    from stations.selectors import report_scope
+
+    css, _yye = StationFactory(code="CSS"), StationFactory(code="YYE")
+    # None: the reports then filter nothing (no test of 6,000 stations on every row).
+    assert report_scope(officer()) is None and report_scope(inspector()) is None
+    assert list(report_scope(station_officer(css))) == [css]
+    assert list(report_scope(UserFactory())) == []
+    assert list(report_scope(AnonymousUser())) == []
