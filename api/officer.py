@@ -13,6 +13,7 @@ import math
 from decimal import Decimal
 from typing import Literal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
@@ -24,7 +25,7 @@ from pydantic import ConfigDict, Field
 
 from api.auth import TokenAuth
 from api.errors import ERRORS
-from api.lists import AnnotatedPage, PageOf, Pagination, ordered
+from api.lists import MAX_OFFSET, AnnotatedPage, PageOf, Pagination, ordered
 from leasing import services as leasing_services
 from leasing.models import Instalment, Lease, LeaseUnit
 from leasing.selectors import get_lease_for, leases_for, overdue_instalments
@@ -749,6 +750,7 @@ Cell = bool | int | float | str | None
 class ReportOut(Schema):
     name: str
     title: str
+    count: int  # the report's rows, its TOTAL row apart
     columns: list[str]
     # A row a list of cells in the columns' order: amounts as strings with their places,
     # counts as integers, ratios as numbers, empty cells null; the total row first cell TOTAL.
@@ -789,9 +791,17 @@ def reports(request):
 
 
 @router.get("/reports/{name}/", response={200: ReportOut, **ERRORS})
-def report(request, name: str):
-    """One report on the stations the user may see, as columns and rows; 404 for a name
-    that is not a report."""
+def report(
+    request,
+    name: str,
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = Query(
+        settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT
+    ),
+):
+    """A page of a report on the stations the user may see, as columns and rows (``limit``
+    and ``offset`` as in the lists), its TOTAL row last on every page (the whole report's),
+    and ``count``, its rows besides the TOTAL; 404 for a name that is not a report."""
     ensure_staff(request.user)
     from stations import reports as registry
 
@@ -799,10 +809,13 @@ def report(request, name: str):
         found = registry.get_report(name)
     except registry.UnknownReport:
         raise Http404 from None
-    frame = found(stations=report_scope(request.user))
+    frame, count = registry.report_page(
+        found, start=offset, size=limit, stations=report_scope(request.user)
+    )
     return {
         "name": found.name,
         "title": str(found.title),
+        "count": count,
         "columns": [str(column) for column in frame.columns],
         "rows": [
             [_cell(value) for value in record]

@@ -424,21 +424,13 @@ class ReportView(SpacePageMixin, TemplateView):
         """The page of the report's rows asked for (``?page=``) and its TOTAL row, if it has
         one: a national report has 100,000 rows, which the page does not render. A report
         taking a ``window`` reads only those rows and sums its TOTAL in the database."""
-        from stations.reports import TOTAL
+        from stations.reports import has_total_row, rows_with_total
 
         if frame is None:
             return self.window_of_rows()
-        has_total = (
-            bool(frame.attrs.get("total_row")) and len(frame) and frame.iloc[-1, 0] == TOTAL
-        )
-        body = len(frame) - 1 if has_total else len(frame)
+        body = len(frame) - has_total_row(frame)
         page = Paginator(range(body), REPORT_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        shown = list(page.object_list)
-        if has_total:
-            shown.append(len(frame) - 1)
-        rows = frame.iloc[shown]
-        rows.attrs = dict(frame.attrs)
-        return rows, page
+        return rows_with_total(frame, page.object_list), page
 
     def window_of_rows(self):
         try:

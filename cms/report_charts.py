@@ -37,11 +37,9 @@ class Series:
 
 def _body(frame):
     """The rows without the TOTAL row."""
-    from stations.reports import TOTAL
+    from stations.reports import has_total_row
 
-    if len(frame) and frame.attrs.get("total_row") and frame.iloc[-1, 0] == TOTAL:
-        return frame.iloc[:-1]
-    return frame
+    return frame.iloc[:-1] if has_total_row(frame) else frame
 
 
 def _text_width(text: str) -> int:

@@ -289,6 +289,32 @@ def planned_coverage(*, stations=None, window: slice | None = None) -> pd.DataFr
     return frame
 
 
+def has_total_row(frame: pd.DataFrame) -> bool:
+    """Whether the frame's last row is its TOTAL row."""
+    return bool(frame.attrs.get("total_row")) and len(frame) > 0 and frame.iloc[-1, 0] == TOTAL
+
+
+def rows_with_total(frame: pd.DataFrame, rows: Iterable[int]) -> pd.DataFrame:
+    """The frame's rows at the positions ``rows`` (of those before its TOTAL row), then its
+    TOTAL row if it has one; the frame's attrs kept."""
+    total = [len(frame) - 1] if has_total_row(frame) else []
+    shown = frame.iloc[[*rows, *total]]
+    shown.attrs = dict(frame.attrs)
+    return shown
+
+
+def report_page(report: Report, *, start: int, size: int, **options) -> tuple[pd.DataFrame, int]:
+    """Rows ``start``…``start + size`` of the report with its TOTAL row (the whole report's),
+    and how many rows the report has besides its TOTAL: a windowed report reads only those
+    rows; another (a few rows: by tier, by type, the figures) is built whole and cut."""
+    if report.windowed:
+        frame = report(window=slice(start, start + size), **options)
+        return frame, frame.attrs["rows"]
+    frame = report(**options)
+    body = len(frame) - has_total_row(frame)
+    return rows_with_total(frame, range(body)[start : start + size]), body
+
+
 # --- rendering ----------------------------------------------------------------------------
 
 

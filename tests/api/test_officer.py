@@ -759,3 +759,34 @@ def test_the_openapi_document_describes_every_officer_operation(client):
         responses = paths[path][method]["responses"]
         assert {"400", "401", "403", "404", "429"} <= set(responses), (method, path)
         assert {"200", "201"} & set(responses), (method, path)
+
+
+def test_a_report_comes_a_page_of_rows_at_a_time_with_the_whole_total(network, leases):
+    """``limit`` and ``offset`` as in the lists; ``count`` is the report's rows (its TOTAL row
+    apart), which comes last on every page, the whole report's."""
+    whole = network.get(f"{API}/reports/occupancy/").json()
+    assert whole["count"] == 2 and len(whole["rows"]) == 3
+    second = network.get(f"{API}/reports/occupancy/?limit=1&offset=1").json()
+    assert second["count"] == 2
+    assert second["rows"] == whole["rows"][1:]
+    past = network.get(f"{API}/reports/rent-vs-reserve-by-type/?offset=40").json()
+    assert [row[0] for row in past["rows"]] == ["TOTAL"]
+    summary = network.get(f"{API}/reports/network-summary/?limit=2").json()
+    assert len(summary["rows"]) == 2 and summary["count"] > 2  # no TOTAL row: figures
+
+
+def test_a_report_page_reads_only_its_rows(network, leases, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20):
+        body = network.get(f"{API}/reports/rent-roll/?limit=1").json()
+    assert body["count"] == Lease.objects.filter(
+        status__in=[Lease.Status.SIGNED, Lease.Status.FITTING_OUT, Lease.Status.OPEN]
+    ).count()
+    assert [row[0] for row in body["rows"]][-1] == "TOTAL" and len(body["rows"]) == 2
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "offset=-1", "limit=x"])
+def test_a_bad_report_page_is_refused(network, query):
+    response = network.get(f"{API}/reports/occupancy/?{query}")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid"
+    assert error_of(response)["field"] == query.split("=")[0]
