@@ -160,11 +160,16 @@ def _awards(stations):
     return in_stations(Award.objects.all(), "lot__station", stations)
 
 
+def _awarded_units(stations):
+    """The links of the awarded lots to their units, of the stations reported on."""
+    links = Lot.units.through.objects.filter(lot__award__isnull=False)
+    return in_stations(links, "lot__station", stations)
+
+
 def _lot_areas(stations, lots=None) -> dict[int, int]:
     """The area of each awarded lot's units in cents, by lot: one query grouping the lot–unit
     links, which their index on the lot keeps in order; ``lots`` narrows it to those."""
-    links = Lot.units.through.objects.filter(lot__award__isnull=False)
-    links = in_stations(links, "lot__station", stations)
+    links = _awarded_units(stations)
     if lots is not None:
         links = links.filter(lot__in=lots)
     return dict(
@@ -176,9 +181,7 @@ def _lot_areas(stations, lots=None) -> dict[int, int]:
 
 def _awarded_area(stations) -> int:
     """The area of every awarded lot's units in cents, summed by the database."""
-    links = Lot.units.through.objects.filter(lot__award__isnull=False)
-    links = in_stations(links, "lot__station", stations)
-    return links.aggregate(area=_sum_cents("unit__area_m2"))["area"] or 0
+    return _awarded_units(stations).aggregate(area=_sum_cents("unit__area_m2"))["area"] or 0
 
 
 def _rent_totals(stations) -> tuple[int, int, int, int]:
@@ -308,11 +311,11 @@ def _rent_grouped(
         row.pop("key"): row
         for row in grouped.values(key=F(f"lot__{key_path}")).annotate(**RENT_SUMS).order_by()
     }
+    links = _awarded_units(stations)
+    if keys is not None:
+        links = links.filter(**{f"lot__{key_path}__in": keys})
     areas = dict(
-        Lot.units.through.objects.filter(lot__award__in=grouped)
-        .values_list(f"lot__{key_path}")
-        .annotate(area=_sum_cents("unit__area_m2"))
-        .order_by()
+        links.values_list(f"lot__{key_path}").annotate(area=_sum_cents("unit__area_m2")).order_by()
     )
     if keys is None:
         keys = sorted(rents, key=order or (lambda k: (k is None, k or "")))
