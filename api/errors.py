@@ -43,8 +43,9 @@ class Error(Schema):
     errors: list[FieldError] = []
 
 
-# The responses every operation may give, for the OpenAPI document.
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 429: Error}
+# The responses every operation may give, for the OpenAPI document (503: the database cannot
+# be reached, code ``unavailable``, with Retry-After — cms.unavailable answers it).
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 429: Error, 503: Error}
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:

@@ -99,3 +99,16 @@ def test_no_two_schemas_share_a_name_in_the_openapi_document(monkeypatch):
     monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", add)
     api.get_openapi_schema()
     assert sorted(set(clashes)) == []
+
+
+def test_every_operation_documents_the_unavailable_answer(client):
+    """When the database cannot be reached every endpoint answers 503 in the error shape
+    (tests/faults/test_database_restart.py): the OpenAPI document says so."""
+    schema = client.get("/api/v1/openapi.json").json()
+    missing = [
+        (path, method)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "503" not in operation["responses"]
+    ]
+    assert missing == []
