@@ -778,9 +778,12 @@ def test_a_report_comes_a_page_of_rows_at_a_time_with_the_whole_total(network, l
 def test_a_report_page_reads_only_its_rows(network, leases, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         body = network.get(f"{API}/reports/rent-roll/?limit=1").json()
-    assert body["count"] == Lease.objects.filter(
-        status__in=[Lease.Status.SIGNED, Lease.Status.FITTING_OUT, Lease.Status.OPEN]
-    ).count()
+    assert (
+        body["count"]
+        == Lease.objects.filter(
+            status__in=[Lease.Status.SIGNED, Lease.Status.FITTING_OUT, Lease.Status.OPEN]
+        ).count()
+    )
     assert [row[0] for row in body["rows"]][-1] == "TOTAL" and len(body["rows"]) == 2
 
 
