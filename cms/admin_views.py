@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
@@ -573,6 +573,10 @@ COLUMN_LABELS = {
     "last_day": gettext_lazy("Last day let"),
     "days_left": gettext_lazy("Days left"),
     "renewed": gettext_lazy("Renewed"),
+    # network-summary: a stable key, the figure's name and its value.
+    "figure": pgettext_lazy("report column", "Key"),
+    "label": pgettext_lazy("report column", "Figure"),
+    "value": pgettext_lazy("report column", "Value"),
 }
 
 

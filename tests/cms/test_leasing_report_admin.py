@@ -3,6 +3,7 @@
 helps, the Excel download, a bounded number of queries, and only the user's stations."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -106,3 +107,12 @@ def test_rent_against_reserve_by_station_is_charted_as_bars(client, leased):
     chart = content.split('class="cms-chart"')[1].split("</figure>")[0]
     assert awarded_round.lots[0].station.code in chart
     assert "+25.0%" in chart and "Reserve annual rent (CNY)" in chart
+
+
+def test_the_network_summary_columns_have_headings(client, network):
+    client.force_login(speak_english(officer()))
+    content = client.get(reverse("cms_report", args=("network-summary",))).content.decode()
+    head = content.split("<thead>")[1].split("</thead>")[0]
+    assert [label.strip() for label in re.findall(r"<th[^>]*>([^<]*)</th>", head)] == [
+        "Key", "Figure", "Value",
+    ]  # fmt: skip
