@@ -27,7 +27,6 @@ import secrets
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,7 +38,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.perf.serving import ROOT, free_port, gunicorn
+from tests.perf.serving import free_port, gunicorn, run
 
 PG_BIN = Path(os.environ.get("HSR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 OUTAGE_SECONDS = float(os.environ.get("HSR_OUTAGE_SECONDS", "5"))
@@ -104,14 +103,6 @@ def cluster():
         as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(made.data), "-m", "immediate", "stop",
                     check=False)  # fmt: skip
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def run(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 @pytest.fixture(scope="module")

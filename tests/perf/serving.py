@@ -38,6 +38,16 @@ def server_env(tmp: Path, database_url: str) -> dict[str, str]:
     }
 
 
+def run(env: dict, *args: str) -> str:
+    """``python ARGS`` from the project's folder in ``env``; its output, or a failed assertion
+    with both streams."""
+    done = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -46,13 +46,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.perf.serving import gunicorn, log_text, server_env
+from tests.perf.serving import gunicorn, log_text, run, server_env
 from tests.perf.test_station_page_http import (
     HEADERS,
     percentile,
     postgres,
     postgres_server,
-    run,
 )
 
 pytestmark = pytest.mark.perf

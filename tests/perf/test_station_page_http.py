@@ -41,8 +41,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,7 +50,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.perf.results import record
-from tests.perf.serving import ROOT, gunicorn, server_env
+from tests.perf.serving import gunicorn, run, server_env
 
 pytestmark = pytest.mark.perf
 
@@ -87,14 +85,6 @@ def database_url(tmp: Path) -> str:
     postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
     postgres(f'CREATE DATABASE "{POSTGRES_DB}"')
     return urlunsplit(urlsplit(postgres_server())._replace(path=f"/{POSTGRES_DB}"))
-
-
-def run(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
