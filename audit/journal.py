@@ -68,7 +68,10 @@ def chain_hash(prev_hash: str, entry: Entry) -> str:
     return hashlib.sha256((prev_hash + canonical(entry)).encode("utf-8")).hexdigest()
 
 
-def _lock_chain() -> None:
+def hold_chain() -> None:
+    """Take the chain's lock for the caller's transaction (an append takes it first). A
+    service that also adds to rows other writers share (tenders.pipeline's counts) takes it
+    before them, so that those writers queue once, in one order, and never deadlock."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
@@ -115,7 +118,7 @@ def chained_entries(*, actor, action: str, changes: Iterable[dict[str, Any]]) ->
     changes = list(changes)
     if not changes:
         return []
-    _lock_chain()
+    hold_chain()
     last = Entry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     is_user = actor is not None and getattr(actor, "pk", None) is not None

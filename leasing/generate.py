@@ -33,6 +33,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 import audit
+from leasing import pipeline
 from leasing.fitout import default_plan
 from leasing.models import Instalment, Lease, LeaseUnit, Milestone
 from leasing.schedule import add_months, cents, rent_schedule
@@ -305,6 +306,8 @@ def generate_network(
         tenders_generate.generate_demands(
             rng=random.Random(f"{seed}:demands"), market=market, station_ids=station_ids
         )
+        # The rows bypassed the services that keep the pipeline's counts: counted here at once.
+        pipeline.rebuild()
         generated = Generated(seed=seed, stations=stations, counts=counts())
         audit.record(
             actor=None,

@@ -157,6 +157,8 @@ class Lease(models.Model):
         verbose_name = _("lease")
         verbose_name_plural = _("leases")
         permissions = [("manage_lease", _("Can make and change leases"))]
+        # The network's first opening (network-summary) without reading every lease.
+        indexes = [models.Index(fields=["opened_on", "id"], name="lease_opened")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),

@@ -15,15 +15,18 @@ Decimal with 2 places. Where a last row sums the others its first cell is ``TOTA
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from django.db import connections
 from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Sum
-from django.db.models.functions import Cast, ExtractMonth, ExtractYear, TruncMonth
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -42,7 +45,8 @@ from stations.reports import (
     station_rows,
     two_places,
 )
-from tenders.models import Application, Award, Bid, Demand, Lot
+from tenders.models import Award, Brand, Lot, PipelineMonth
+from tenders.pipeline import STAGES
 
 ZERO = Decimal("0.00")
 # The statuses of a lease that is a contract in force or about to be: the rent roll and the
@@ -196,6 +200,14 @@ def _rent_totals(stations) -> tuple[int, int, int, int]:
         sums["awarded"] or 0,
         sums["contract"] or 0,
     )
+
+
+def rent_total(stations) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
+    """rent-vs-reserve's TOTAL as the network summary gives it: the area of the awarded lots,
+    their reserves, the rent won and its premium over the reserves. Two queries."""
+    area, reserve, awarded, _contract = _rent_totals(stations)
+    premium = _premium_hundredths([awarded], [reserve])
+    return (*_amounts([area, reserve, awarded]), *_amounts(premium))
 
 
 @register("rent-vs-reserve", gettext_lazy("Rent won against the reserve price, by lot"))
@@ -548,6 +560,81 @@ def _brand_names(groups, merchant_names: dict[int, str]) -> dict[tuple[int, int 
     }
 
 
+class BrandPresence(NamedTuple):
+    """A brand's open outlets: in how many ``stations``, how many ``outlets``, and the
+    (merchant, business type) pairs trading under it (``traders``)."""
+
+    stations: int
+    outlets: int
+    traders: frozenset
+
+
+def brand_presence(stations) -> tuple[list[tuple[int, str]], dict[str, BrandPresence]]:
+    """The stations reported on (pk, code) and each brand with open outlets there, named as
+    :func:`_brand_names` names it. The outlets are counted per (merchant, business type) and
+    the stations per merchant by the database; a brand's stations are read one by one only
+    where neither count is its own: a merchant with several brands (their stations may
+    overlap) or a name several merchants trade under. Seven queries, whatever the data; no
+    row per outlet but those of such merchants."""
+    station_codes = list(report_stations(stations).values_list("pk", "code"))
+    outlets = _open_outlets(stations)
+    groups = list(
+        outlets.values_list("merchant", "merchant__name", "business_type")
+        .annotate(outlets=Count("pk"), at=Count("station", distinct=True))
+        .order_by()
+    )
+    names = _brand_names({(m, t) for m, _n, t, *_c in groups}, {m: n for m, n, *_r in groups})
+    pairs: dict[str, list[tuple]] = defaultdict(list)
+    names_of: dict[int, set[str]] = defaultdict(set)
+    for merchant, _name, business_type, count, at in groups:
+        name = names[merchant, business_type]
+        pairs[name].append((merchant, business_type, count, at))
+        names_of[merchant].add(name)
+    merchant_stations = dict(
+        outlets.values_list("merchant").annotate(at=Count("station", distinct=True)).order_by()
+    )
+    stations_of: dict[str, int] = {}
+    one_by_one: dict[tuple, str] = {}
+    for name, traded in pairs.items():
+        merchants = {merchant for merchant, *_rest in traded}
+        if len(traded) == 1:
+            stations_of[name] = traded[0][3]
+        elif len(merchants) == 1 and names_of[traded[0][0]] == {name}:
+            stations_of[name] = merchant_stations[traded[0][0]]  # all its merchant's outlets
+        else:
+            one_by_one.update(
+                {(merchant, business_type): name for merchant, business_type, *_r in traded}
+            )
+    several_brands = (
+        Brand.objects.values("merchant").annotate(n=Count("pk")).filter(n__gt=1).values("merchant")
+    )
+    seen: dict[str, set[int]] = defaultdict(set)
+    for merchant, business_type, station in (
+        outlets.filter(
+            Q(merchant__in=several_brands) | Q(merchant__in={m for m, _t in one_by_one})
+        )
+        .values_list("merchant", "business_type", "station")
+        .distinct()
+        .order_by()
+    ):
+        name = one_by_one.get((merchant, business_type))
+        if name is not None:
+            seen[name].add(station)
+    stations_of.update({name: len(found) for name, found in seen.items()})
+    return station_codes, {
+        name: BrandPresence(
+            stations_of[name],
+            sum(count for _m, _t, count, _a in traded),
+            frozenset((m, t) for m, t, _c, _a in traded),
+        )
+        for name, traded in pairs.items()
+    }
+
+
+def _open_outlets(stations):
+    return in_stations(Lease.objects.filter(status=Lease.Status.OPEN), "station", stations)
+
+
 @register("chains", gettext_lazy("Chain brands across the stations"))
 def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     """One row per brand with open outlets: ``brand``, the number of ``stations`` it is open
@@ -555,15 +642,19 @@ def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     and one column per station code with the brand's outlets there. The brands present in
     every station come first, then by stations, outlets and name. An outlet's brand is its
     merchant's (see :func:`_brand_names`). No TOTAL row (the outlets per station are the
-    occupancy's business). Four queries. ``window`` (a slice of the brands, in that order)
-    gives only those rows (a column per station is 6,000 columns on the national network);
-    ``attrs["rows"]`` is the number of all the brands."""
-    station_codes, per_brand, _traders = brand_outlets(stations)
-    summaries = []
-    for brand, by_station in per_brand.items():
-        present = sum(1 for n in by_station.values() if n)
-        summaries.append((brand, present, sum(by_station.values()), present == len(station_codes)))
-    summaries.sort(key=lambda r: (not r[3], -r[1], -r[2], r[0]))
+    occupancy's business). Eight queries. ``window`` (a slice of the brands, in that
+    order) gives only those rows, and reads the outlets per station of those brands only (a
+    column per station is 6,000 columns on the national network); ``attrs["rows"]`` is the
+    number of all the brands."""
+    station_codes, brands = brand_presence(stations)
+    everywhere = len(station_codes)
+    summaries = sorted(
+        (
+            (name, brand.stations, brand.outlets, brand.stations == everywhere)
+            for name, brand in brands.items()
+        ),
+        key=lambda r: (not r[3], -r[1], -r[2], r[0]),
+    )
     shown = summaries if window is None else summaries[window]
     frame = _frame(
         shown,
@@ -572,12 +663,23 @@ def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
         total_row=False,
     )
     frame["every_station"] = frame["every_station"].astype(bool)
-    # The outlets per station as one block of integers (a column at a time, 6,000 columns
-    # took seconds: pandas split its blocks for every column added).
-    counts = np.array(
-        [[per_brand[summary[0]].get(pk, 0) for pk, _code in station_codes] for summary in shown],
-        dtype=np.int64,
-    ).reshape(len(shown), len(station_codes))
+    # The shown brands' outlets per station, as one block of integers (a column at a time,
+    # 6,000 columns took seconds: pandas split its blocks for every column added).
+    row_of = {pair: n for n, summary in enumerate(shown) for pair in brands[summary[0]].traders}
+    column_of = {pk: n for n, (pk, _code) in enumerate(station_codes)}
+    counts = np.zeros((len(shown), len(station_codes)), dtype=np.int64)
+    if row_of:
+        outlets = _open_outlets(stations)
+        if window is not None:
+            outlets = outlets.filter(merchant__in={m for m, _t in row_of})
+        for merchant, business_type, station, n in (
+            outlets.values_list("merchant", "business_type", "station")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            row = row_of.get((merchant, business_type))
+            if row is not None:
+                counts[row, column_of[station]] += n
     by_station = pd.DataFrame(counts, columns=[code for _pk, code in station_codes])
     frame = pd.concat([frame, by_station], axis=1)
     frame.attrs["total_row"] = False
@@ -585,144 +687,17 @@ def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     return frame
 
 
-def brand_outlets(
-    stations,
-) -> tuple[list[tuple[int, str]], dict[str, dict[int, int]], dict[str, set[tuple]]]:
-    """The stations reported on (pk, code); for each brand with open outlets (named as
-    :func:`_brand_names` names it), its open outlets by station pk; and the (merchant,
-    business type) pairs trading under each brand: what ``chains`` tabulates, without its
-    column per station (the network summary counts brands from it). Four queries."""
-    station_codes = list(report_stations(stations).values_list("pk", "code"))
-    outlets = in_stations(Lease.objects.filter(status=Lease.Status.OPEN), "station", stations)
-    groups = list(
-        outlets.values_list("merchant", "merchant__name", "business_type", "station")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    names = _brand_names(
-        {(m, t) for m, _name, t, _s, _n in groups}, {m: name for m, name, *_rest in groups}
-    )
-    per_brand: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    traders: dict[str, set[tuple]] = defaultdict(set)
-    for merchant, _name, business_type, station, n in groups:
-        name = names[merchant, business_type]
-        per_brand[name][station] += n
-        traders[name].add((merchant, business_type))
-    return station_codes, per_brand, traders
-
-
 # --- pipeline -----------------------------------------------------------------------------
 
-PIPELINE_STAGES = ["demands", "applications", "bids", "awards", "leases", "openings"]
+PIPELINE_STAGES = list(STAGES)
 
 
-def _month(value) -> str:
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{value:%Y-%m}"
-
-
-def _pipeline_sources(station_filter: dict) -> dict:
-    """Each stage's rows as (station, when) lookups, narrowed by ``station_filter`` (keyword
-    arguments naming the stations as ``station``)."""
-    lot = {f"lot__{key}": value for key, value in station_filter.items()}
-    return {
-        "demands": (
-            Demand.stations.through.objects.filter(**station_filter),
-            "station",
-            "demand__created_at",
-        ),
-        "applications": (
-            Application.lots.through.objects.filter(**lot),
-            "lot__station",
-            "application__submitted_at",
-        ),
-        "bids": (
-            Bid.objects.filter(**lot).exclude(status=Bid.Status.REPLACED),
-            "lot__station",
-            "received_at",
-        ),
-        "awards": (Award.objects.filter(**lot), "lot__station", "awarded_at"),
-        "leases": (
-            Lease.objects.filter(**station_filter, signed_at__isnull=False),
-            "station",
-            "signed_at",
-        ),
-        "openings": (
-            Lease.objects.filter(**station_filter, opened_on__isnull=False),
-            "station",
-            "opened_on",
-        ),
-    }
-
-
-def _pipeline_counts(ids) -> dict[tuple[int, str], dict[str, int]]:
-    """The stages' counts per (station pk, month) of the stations ``ids``: six queries."""
-    counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for stage, (queryset, station, when) in _pipeline_sources({"station__in": ids}).items():
-        queryset = queryset.values_list(station, TruncMonth(when))
-        if stage == "applications":
-            queryset = queryset.annotate(n=Count("application", distinct=True))
-        else:
-            queryset = queryset.annotate(n=Count("pk"))
-        for pk, month, n in queryset.order_by():
-            key = (pk, _month(month))
-            counts[key][stage] = counts[key].get(stage, 0) + n
-    return counts
-
-
-def _pipeline_window(stations, window: slice):
-    """The window's (station pk, code, month) rows, in the report's order, and how many rows
-    the whole report has: one query over the stages' distinct stations and months (the month
-    as year * 100 + month, in the site's time zone), counted and cut in the database, the
-    station codes joined to the distinct rows only."""
-    keys = [
-        queryset.annotate(
-            row_station=F(station), row_month=ExtractYear(when) * 100 + ExtractMonth(when)
-        )
-        .values_list("row_station", "row_month")
-        .order_by()
-        for queryset, station, when in _pipeline_sources(
-            {"station__in": report_stations(stations).values("pk")}
-        ).values()
-    ]
-    union = keys[0].union(*keys[1:])
-    sql, params = union.query.sql_with_params()
-    connection = connections[union.db]
-    quote = connection.ops.quote_name
-    start = window.start or 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.{quote('code')}, u.{quote('row_station')}, u.{quote('row_month')}, "
-            f"u.row_count FROM (SELECT k.*, COUNT(*) OVER () AS row_count FROM ({sql}) k) u "
-            f"JOIN {quote(Station._meta.db_table)} s "
-            f"ON s.{quote('id')} = u.{quote('row_station')} "
-            f"ORDER BY s.{quote('code')}, u.{quote('row_month')} LIMIT %s OFFSET %s",
-            [*params, max(window.stop - start, 0), start],
-        )
-        rows = cursor.fetchall()
-        if rows:
-            row_count = rows[0][3]
-        else:  # past the end: the rows counted alone
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) u", params)
-            row_count = cursor.fetchone()[0]
-    return [
-        (pk, code, f"{int(month) // 100:04d}-{int(month) % 100:02d}")
-        for code, pk, month, _n in rows
-    ], row_count
-
-
-def _pipeline_total(stations) -> list[int]:
-    """The TOTAL row's stage counts for every station, summed in the database: six counts.
-    An application counts once for each station (its month is one)."""
-    totals = []
-    for stage, (queryset, station, _when) in _pipeline_sources(
-        {"station__in": report_stations(stations).values("pk")}
-    ).items():
-        if stage == "applications":
-            queryset = queryset.values("application", station).distinct()
-        totals.append(queryset.order_by().count())
-    return totals
+def _pipeline_months(stations):
+    """The kept counts (tenders.pipeline) of the stations reported on, without the months in
+    which nothing is left to count."""
+    return in_stations(PipelineMonth.objects.all(), "station", stations).filter(
+        reduce(operator.or_, (Q(**{f"{stage}__gt": 0}) for stage in STAGES))
+    )
 
 
 @register("pipeline", gettext_lazy("Pipeline from demand to opening"))
@@ -734,33 +709,19 @@ def pipeline(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     (a demand naming several counts in each); ``applications``: applications submitted for
     lots of the station (one per application and station); ``bids``: bids received for its
     lots (a replaced bid is not counted, its later version is); ``awards``: lots awarded;
-    ``leases``: leases signed; ``openings``: outlets opened. Seven queries. ``window`` (a
-    slice of the rows, as a page shows them) reads the stages of the window's stations only,
-    its rows and their number cut in the database, and the TOTAL row from database counts
-    over every station (fourteen queries, none over every row in Python)."""
-    if window is not None:
-        shown, row_count = _pipeline_window(stations, window)
-        counts = _pipeline_counts(sorted({pk for pk, _code, _month in shown}))
-        records = [
-            (code, month, *[counts[pk, month].get(s, 0) for s in PIPELINE_STAGES])
-            for pk, code, month in shown
-        ]
-        records.append((TOTAL, "", *_pipeline_total(stations)))
-        frame = _frame(records, ["station", "month", *PIPELINE_STAGES], ints=PIPELINE_STAGES)
-        frame.attrs["rows"] = row_count
-        return frame
-    station_rows = list(report_stations(stations).values_list("pk", "code"))
-    counts = _pipeline_counts([pk for pk, _code in station_rows])
-    code_of = dict(station_rows)
-    records = [
-        (code_of[station], month, *[counts[station, month].get(s, 0) for s in PIPELINE_STAGES])
-        for station, month in sorted(counts, key=lambda k: (code_of[k[0]], k[1]))
-    ]
-    records.append(
-        (TOTAL, "", *[sum(r[2 + n] for r in records) for n in range(len(PIPELINE_STAGES))])
-    )
+    ``leases``: leases signed; ``openings``: outlets opened. The counts are the ones the
+    services keep as these happen (tenders.pipeline; leasing.pipeline counts them afresh
+    from the rows): three queries, whatever the size of the network. ``window`` (a slice of
+    the rows, as a page shows them) reads only those rows; ``attrs["rows"]`` is the number
+    of all of them."""
+    months = _pipeline_months(stations)
+    rows = months.order_by("station__code", "month").values_list("station__code", "month", *STAGES)
+    shown = list(rows if window is None else rows[window])
+    records = [(code, f"{month:%Y-%m}", *counts) for code, month, *counts in shown]
+    totals = months.aggregate(**{stage: Sum(stage) for stage in STAGES})
+    records.append((TOTAL, "", *[totals[stage] or 0 for stage in STAGES]))
     frame = _frame(records, ["station", "month", *PIPELINE_STAGES], ints=PIPELINE_STAGES)
-    frame.attrs["rows"] = len(records) - 1
+    frame.attrs["rows"] = len(shown) if window is None else months.count()
     return frame
 
 

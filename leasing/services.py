@@ -33,6 +33,7 @@ from stations import services as space
 from stations.models import BusinessCategory, Unit
 from stations.spread import ensure_spread
 from stations.transitions import ensure_transition
+from tenders import pipeline
 from tenders.models import Award, Lot, Merchant, TenderRound
 
 Status = Lease.Status
@@ -372,10 +373,12 @@ def lease_sign(*, actor, lease: Lease) -> Lease:
         for due in dues
     )
     lease.signed_at = timezone.now()
-    return _move(
+    lease = _move(
         actor, lease, Status.SIGNED, action="lease.sign", fields=["signed_at"],
         data={"instalments": len(dues), "total_rent": sum(d.amount for d in dues)},
     )  # fmt: skip
+    pipeline.count("leases", [(lease.station_id, lease.signed_at)])
+    return lease
 
 
 @transaction.atomic
@@ -402,7 +405,9 @@ def lease_open(*, actor, lease: Lease, opened_on: dt.date) -> Lease:
         )  # fmt: skip
     fitout.opening_milestone_done(actor=actor, lease=lease, opened_on=opened_on)
     lease.opened_on = opened_on
-    return _move(actor, lease, Status.OPEN, action="lease.open", fields=["opened_on"])
+    lease = _move(actor, lease, Status.OPEN, action="lease.open", fields=["opened_on"])
+    pipeline.count("openings", [(lease.station_id, opened_on)])
+    return lease
 
 
 @transaction.atomic

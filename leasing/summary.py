@@ -7,18 +7,16 @@ figures for the Hunan section are what this report shows on the demo network.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pandas as pd
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leasing.models import Lease
-from leasing.reports import brand_outlets, rent_vs_reserve_by_tier
+from leasing.reports import brand_presence, rent_total
 from stations.models import BusinessCategory
-from stations.reports import TOTAL, in_stations, register, report_stations, utilities_total
-from tenders.models import Award, Demand, Lot, Objection, TenderRound
+from stations.reports import in_stations, register, report_stations, utilities_total
+from tenders.models import Demand, Lot, Objection, TenderRound
 
 COMPLETED = (TenderRound.Status.AWARDED, TenderRound.Status.FAILED)
 # The provisions reserved for the shops (the `utilities` report's TOTAL row).
@@ -72,32 +70,24 @@ def network_summary(*, stations=None) -> pd.DataFrame:
         .distinct()
     )
     lots = in_stations(Lot.objects.filter(round__status__in=COMPLETED), "station", stations)
-    awarded = Award.objects.filter(lot__in=lots)
-    # rent-vs-reserve's TOTAL row, summed by the database (by tier: three rows, not a row a lot).
-    rent = rent_vs_reserve_by_tier(stations=stations)
-    total = rent[rent["tier"] == TOTAL]
-    row = total.iloc[0] if len(total) else None
-    area, reserve, won, premium = (
-        (
-            row["area_m2"],
-            row["reserve_annual_rent"],
-            row["awarded_annual_rent"],
-            row["premium_pct"],
-        )
-        if row is not None
-        else (Decimal("0"), Decimal("0"), Decimal("0"), None)
+    # The completed lots' figures in one pass (a lot has at most one award).
+    tendered = lots.aggregate(
+        completed=Count("pk"),
+        failed=Count("pk", filter=Q(status=Lot.Status.FAILED)),
+        let=Count("award"),
+        brands=Count("award__merchant", distinct=True),
+        types=Count("business_type", distinct=True, filter=Q(status=Lot.Status.AWARDED)),
     )
-    open_leases = in_stations(Lease.objects.filter(status=Lease.Status.OPEN), "station", stations)
+    area, reserve, won, premium = rent_total(stations)  # rent-vs-reserve's TOTAL row
+    operating = in_stations(
+        Lease.objects.filter(status=Lease.Status.OPEN), "station", stations
+    ).aggregate(outlets=Count("pk"), stations=Count("station", distinct=True))
     # The brands as `chains` counts them, without its column for each station.
-    reported, brands, traders = brand_outlets(stations)
-    everywhere = [
-        brand
-        for brand, by_station in brands.items()
-        if sum(1 for n in by_station.values() if n) == len(reported)
-    ]
+    reported, brands = brand_presence(stations)
+    everywhere = [name for name, brand in brands.items() if brand.stations == len(reported)]
     # The types the chains' outlets trade as.
     chain_types = BusinessCategory.objects.filter(
-        pk__in={business_type for brand in everywhere for _m, business_type in traders[brand]}
+        pk__in={business_type for name in everywhere for _m, business_type in brands[name].traders}
     )
     provisions = utilities_total(stations)  # the utilities report's TOTAL row
     figures = [
@@ -107,23 +97,20 @@ def network_summary(*, stations=None) -> pd.DataFrame:
          _brands_wanting(demands)),
         ("demand_classes", _("Business classes wanted"), classes.count()),
         ("demand_types", _("Business types wanted"), demand_types.count()),
-        ("projects_completed", _("Tender projects completed (lots)"), lots.count()),
+        ("projects_completed", _("Tender projects completed (lots)"), tendered["completed"]),
         ("objections_upheld", _("Objections upheld in them"),
          Objection.objects.filter(lot__in=lots, status=Objection.Status.UPHELD).count()),
-        ("projects_let", _("Projects let by tender"), awarded.count()),
-        ("projects_failed", _("Projects failed"), lots.filter(status=Lot.Status.FAILED).count()),
-        ("brands_by_tender", _("Brands brought in by tender"),
-         awarded.values("merchant").distinct().count()),
-        ("types_by_tender", _("Business types let by tender"),
-         lots.filter(status=Lot.Status.AWARDED).values("business_type").distinct().count()),
+        ("projects_let", _("Projects let by tender"), tendered["let"]),
+        ("projects_failed", _("Projects failed"), tendered["failed"]),
+        ("brands_by_tender", _("Brands brought in by tender"), tendered["brands"]),
+        ("types_by_tender", _("Business types let by tender"), tendered["types"]),
         ("area_let_m2", _("Area let by tender (m²)"), area),
         ("reserve", _("Reserve prices of the lots let (CNY a year)"), reserve),
         ("rent_won", _("Rent won (CNY a year)"), won),
         ("premium_pct", _("Rent won above the reserve (%)"), premium),
-        ("outlets_open", _("Outlets operating"), open_leases.count()),
+        ("outlets_open", _("Outlets operating"), operating["outlets"]),
         ("brands_open", _("Brands operating"), len(brands)),
-        ("stations_with_outlets", _("Stations with outlets operating"),
-         open_leases.values("station").distinct().count()),
+        ("stations_with_outlets", _("Stations with outlets operating"), operating["stations"]),
         ("chains_everywhere", _("Chains in every station"),
          ", ".join(sorted(everywhere))),
         ("chain_types_everywhere", _("Their business types"),

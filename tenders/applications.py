@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from stations.transitions import ensure_transition
+from tenders import pipeline
 from tenders.accounts import ensure_email_verified
 from tenders.models import Application, Lot, Merchant, TenderRound
 from tenders.permissions import is_member_of
@@ -218,6 +219,15 @@ def application_submit(
                 % {"status": application.get_status_display().lower()}
             )
         action = "application.resubmit"
+        # The stations it counted for, in the month it counted in (pipeline).
+        pipeline.count(
+            "applications",
+            [
+                (station, application.submitted_at)
+                for station in set(application.lots.values_list("station", flat=True))
+            ],
+            by=-1,
+        )
         before = {
             "lots": sorted(application.lots.values_list("number", flat=True)),
             "checks": application.checks,
@@ -233,6 +243,9 @@ def application_submit(
         target=application,
         before=before,
         after={"lots": sorted(lot.number for lot in chosen), "checks": checks},
+    )
+    pipeline.count(
+        "applications", [(station, now) for station in {lot.station_id for lot in chosen}]
     )
     return application
 

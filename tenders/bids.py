@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from stations.uploads import DRAWING_KINDS, check_files
+from tenders import pipeline
 from tenders.accounts import ensure_email_verified
 from tenders.models import (
     MONEY,
@@ -287,6 +288,9 @@ def bid_submit(
             "documents": [digest for *_rest, digest in sealed_documents],
         },
     )
+    if previous is not None:  # a replaced bid is no longer counted, its later version is
+        pipeline.count("bids", [(lot.station_id, previous.received_at)], by=-1)
+    pipeline.count("bids", [(lot.station_id, now)])
     return Receipt(receipt_number=bid.receipt_number, received_at=now, digest=bid.digest)
 
 

@@ -34,6 +34,7 @@ from stations.imports import (
     read_table,
 )
 from stations.models import BusinessCategory, Station
+from tenders import pipeline
 from tenders.credit_code import credit_code_fault
 from tenders.models import Brand, Demand, Merchant
 from tenders.permissions import ACT_FOR_MERCHANT, is_tender_officer
@@ -169,6 +170,10 @@ def demands_import(*, actor, file, filename: str) -> DemandImportResult:
                 }
                 for position, demand in enumerate(demands)
             ),
+        )
+        pipeline.count(
+            "demands",
+            [(station_id, demands[position].created_at) for position, station_id in station_links],
         )
     return DemandImportResult(filename, digest, len(demands), merchant_count)
 

@@ -1099,3 +1099,32 @@ class MemberInvitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+
+class PipelineMonth(models.Model):
+    """What happened at a station in a month, counted as it happened: the `pipeline` report's
+    row. The services that record a demand, an application, a bid, an award, a signed lease
+    or an opening add to it in their own transaction (tenders.pipeline); counting the
+    national network's 630,000 such rows on every view of the report took seconds.
+    ``manage.py pipeline_counts`` rebuilds the table from the rows, or checks it."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="+", verbose_name=_("station")
+    )
+    month = models.DateField(_("month"), help_text=_("Its first day, in the site's time zone."))
+    demands = models.PositiveIntegerField(_("demands"), default=0)
+    applications = models.PositiveIntegerField(_("applications"), default=0)
+    bids = models.PositiveIntegerField(_("bids"), default=0)
+    awards = models.PositiveIntegerField(_("awards"), default=0)
+    leases = models.PositiveIntegerField(_("leases signed"), default=0)
+    openings = models.PositiveIntegerField(_("openings"), default=0)
+
+    class Meta:
+        verbose_name = _("pipeline month")
+        verbose_name_plural = _("pipeline months")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "month"], name="pipeline_station_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m}"

@@ -26,6 +26,7 @@ from stations import services as space
 from stations.models import Unit
 from stations.transitions import ensure_transition
 from tenders import notifications as tender_notifications
+from tenders import pipeline
 from tenders.committee import committee_progress
 from tenders.models import (
     Application,
@@ -490,6 +491,7 @@ def round_award(*, actor, round: TenderRound) -> list[Award]:
             },
         )
         awards.append(award)
+    pipeline.count("awards", [(award.lot.station_id, now) for award in awards])
     final = Status.AWARDED if awards else Status.FAILED
     move_round(actor, round, final, action="round.award" if awards else "round.fail")
     tender_notifications.round_awarded_later(round)

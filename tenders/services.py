@@ -22,6 +22,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user
 import audit
 from stations import roles
 from stations.models import BusinessCategory, Station
+from tenders import pipeline
 from tenders.credit_code import validate_credit_code
 from tenders.models import Brand, CreditRecord, Demand, Merchant
 from tenders.permissions import (
@@ -541,6 +542,7 @@ def demand_create(
         after=_demand_snapshot(demand, station_list),
         data={"merchant": merchant.pk},
     )
+    pipeline.count("demands", [(station.pk, demand.created_at) for station in station_list])
     return demand
 
 
@@ -582,6 +584,9 @@ def demand_update(*, actor, demand: Demand, **changes) -> Demand:
         before=before,
         after=_demand_snapshot(demand, new_stations),
     )
+    old_ids, new_ids = {s.pk for s in old_stations}, {s.pk for s in new_stations}
+    pipeline.count("demands", [(pk, demand.created_at) for pk in old_ids - new_ids], by=-1)
+    pipeline.count("demands", [(pk, demand.created_at) for pk in new_ids - old_ids])
     return demand
 
 

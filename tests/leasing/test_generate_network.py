@@ -11,6 +11,7 @@ import shapely
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from leasing import pipeline
 from leasing.generate import LEASE_STATUS_UNIT, network_digest
 from leasing.models import Lease, LeaseUnit
 from stations.generate import UNITS_PER_STATION, tiers_for
@@ -160,6 +161,15 @@ def test_verify_audit_passes_after_generating(network):
     out = StringIO()
     call_command("verify_audit", stdout=out)
     assert "records match" in out.getvalue()
+
+
+def test_the_pipeline_counts_are_those_of_the_generated_rows(network):
+    assert pipeline.differences() == []
+    total = get_report("pipeline")().iloc[-1]
+    assert (total["bids"], total["awards"]) == (
+        Bid.objects.exclude(status=Bid.Status.REPLACED).count(),
+        Award.objects.count(),
+    )
 
 
 def test_the_same_seed_gives_the_same_network():

@@ -300,6 +300,55 @@ def test_chains_count_each_brands_outlets_per_station(network):
     assert list(only["every_station"]) == [True, True]  # every station reported on: AAA
 
 
+def test_chains_count_a_brands_stations_once_across_its_types_and_merchants():
+    """Alpha's one brand trades as two types; two merchants' brands share the name Delta;
+    Beta's brands split by type; Omega has none and trades under its name."""
+    with time_machine.travel(NOW, tick=False):
+        levels = {code: level(StationFactory(code=code)) for code in ("AAA", "BBB", "CCC")}
+        officer = lease_officer()
+        placed = {code: iter(range(0, 100, 10)) for code in levels}
+
+        def outlet(merchant, station, business_type):
+            x = next(placed[station])
+            free = _free(levels[station], f"{station}{x}", x, 5, business_types=[business_type])
+            lease = direct_lease(merchant, [free], actor=officer, start=dt.date(2026, 1, 1))
+            lease = leases.lease_sign(actor=officer, lease=lease)
+            leases.lease_open(actor=officer, lease=lease, opened_on=dt.date(2026, 1, 5))
+
+        alpha = MerchantFactory(name="Alpha Trading")
+        BrandFactory(merchant=alpha, name_zh="阿尔法", name_en="Alpha")
+        beta = MerchantFactory(name="Beta Foods")
+        BrandFactory(merchant=beta, name_zh="贝塔", name_en="Beta").business_types.add(
+            business_type("coffee")
+        )
+        BrandFactory(merchant=beta, name_zh="伽马", name_en="Gamma").business_types.add(
+            business_type("bookstore")
+        )
+        deltas = [MerchantFactory(name=f"Delta {n}") for n in (1, 2)]
+        for delta in deltas:
+            BrandFactory(merchant=delta, name_zh="德尔塔", name_en="Delta")
+        omega = MerchantFactory(name="Omega Ltd")
+        for merchant, station, kind in [
+            (alpha, "AAA", "convenience-store"), (alpha, "AAA", "coffee"),
+            (alpha, "BBB", "coffee"), (alpha, "CCC", "convenience-store"),
+            (beta, "AAA", "coffee"), (beta, "CCC", "coffee"), (beta, "AAA", "bookstore"),
+            (deltas[0], "BBB", "coffee"), (deltas[1], "BBB", "bakery"),
+            (deltas[1], "CCC", "bakery"), (omega, "CCC", "coffee"), (omega, "BBB", "bakery"),
+        ]:  # fmt: skip
+            outlet(merchant, station, kind)
+    frame = get_report("chains")()
+    assert [tuple(r.values()) for r in frame.to_dict("records")] == [
+        ("阿尔法 Alpha", 3, 4, True, 2, 1, 1),
+        ("德尔塔 Delta", 2, 3, False, 0, 2, 1),
+        ("Omega Ltd", 2, 2, False, 0, 1, 1),
+        ("贝塔 Beta", 2, 2, False, 1, 0, 1),
+        ("伽马 Gamma", 1, 1, False, 1, 0, 0),
+    ]
+    page = get_report("chains")(window=slice(1, 3))
+    assert page.attrs["rows"] == 5
+    assert page.to_dict("records") == frame.iloc[1:3].to_dict("records")
+
+
 def test_pipeline_counts_each_stage_per_station_and_month(network):
     frame = get_report("pipeline")()
     assert list(frame.columns) == [

@@ -10,6 +10,7 @@ from guardian.shortcuts import assign_perm
 
 from stations import roles
 from stations.models import BusinessCategory
+from tenders import pipeline
 from tenders.credit_code import ALPHABET, check_character
 from tenders.models import Brand, Demand, Merchant
 from tests.factories import UserFactory
@@ -71,6 +72,8 @@ class DemandFactory(factory.django.DjangoModelFactory):
     def stations(self, create, extracted, **kwargs):
         if create and extracted:
             self.stations.set(extracted)
+            # As demand_create does: the pipeline report counts the demand at each station.
+            pipeline.count("demands", [(station.pk, self.created_at) for station in extracted])
 
 
 def merchant_user(merchant: Merchant, **kwargs) -> User:

@@ -20,6 +20,7 @@ from django.utils import translation
 
 from audit import journal
 from audit.models import Entry
+from leasing import pipeline
 from tenders.bids import bid_submit
 from tenders.models import Bid
 from tests.tenders.bid_factories import BIDDING, DEADLINE, applicant, bidding_round
@@ -110,3 +111,11 @@ def test_100_bids_racing_the_deadline_none_lost_none_late_one_active_per_merchan
             assert active == []
     assert Entry.objects.filter(action="bid.submit").count() == SUBMISSIONS // 2
     assert journal.verify() is None
+    # The pipeline's kept count: one per merchant's active bid, racing adds and replacements.
+    assert pipeline.differences() == []
+    assert pipeline.stored({"station": lot.station}) == {
+        (lot.station_id, dt.date(2026, 3, 1)): {
+            "bids": Bid.objects.filter(round=round_obj, status=Bid.Status.ACTIVE).count(),
+            "applications": MERCHANTS,
+        }
+    }
