@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # A view's database outage is a 503 with Retry-After (handler500 catches the rest).
     "cms.unavailable.DatabaseUnavailableMiddleware",
+    # A full disk under Wagtail's own upload screens: a message, not a 500.
+    "cms.storage_full.StorageRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -8,6 +8,7 @@ storage raising the OSError a full disk raises; test_media_disk_full.py fills a 
 # ruff: noqa: F811
 
 import errno
+import html
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 
 import audit
 from audit.models import Entry
@@ -28,6 +32,8 @@ from stations.media import MediaStorage
 from stations.models import Level
 from tenders import rounds
 from tenders.models import RoundDocument
+from tests import factories
+from tests.cms.conftest import speak_english
 from tests.cms.test_portal_tenancy import (  # noqa: F401 - the fixtures
     client,
     clock,
@@ -39,6 +45,7 @@ from tests.cms.test_portal_tenancy import (  # noqa: F401 - the fixtures
     url,
     user,
 )
+from tests.cms.test_site_uploads import png
 from tests.factories import pdf
 from tests.leasing.factories import lease_officer
 from tests.leasing.test_fitout import PDF, lease, planned, png_bytes  # noqa: F401
@@ -260,3 +267,58 @@ def test_a_nested_operation_hands_its_files_to_the_outer_one():
         outer()
 
     assert media_files() == []
+
+
+# --- Wagtail's own upload screens (cms.storage_full) ------------------------------------
+
+
+@pytest.fixture
+def officer_client():
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(speak_english(factories.officer(username="site-editor")))
+    return browser
+
+
+def test_a_full_disk_under_wagtails_document_upload_is_a_message_not_a_500(officer_client):
+    with disk_full_after(0):
+        response = officer_client.post(
+            reverse("wagtaildocs:add"),
+            {"title": "手册", "file": SimpleUploadedFile("手册.pdf", pdf("x")), "collection": 1},
+        )
+
+    assert response.status_code == 507
+    assert FULL % "手册.pdf" in html.unescape(response.content.decode())
+    assert not get_document_model().objects.exists()
+    assert media_files() == []
+
+
+@pytest.mark.django_db(transaction=True)  # as served: no transaction around the request
+def test_wagtails_multiple_upload_shows_the_full_disk_in_the_files_row(officer_client):
+    with disk_full_after(0):
+        response = officer_client.post(
+            reverse("wagtailimages:add_multiple"),
+            {"files[]": SimpleUploadedFile("plan.png", png()), "title": "plan"},
+            headers={"x-requested-with": "XMLHttpRequest"},
+        )
+
+    assert response.status_code == 200
+    assert response.json() == {"success": False, "error_message": FULL % "plan.png"}
+    assert not get_image_model().objects.exists()
+    assert media_files() == []
+
+
+def test_another_os_error_is_still_a_server_error(officer_client):
+    def broken(storage, name, content):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    officer_client.raise_request_exception = False
+    with mock.patch.object(MediaStorage, "_save", broken):
+        response = officer_client.post(
+            reverse("wagtaildocs:add"),
+            {"title": "x", "file": SimpleUploadedFile("x.pdf", pdf("x")), "collection": 1},
+        )
+
+    assert response.status_code == 500
+    assert not get_document_model().objects.exists()
