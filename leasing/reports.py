@@ -664,10 +664,11 @@ def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     )
     frame["every_station"] = frame["every_station"].astype(bool)
     # The shown brands' outlets per station, as one block of integers (a column at a time,
-    # 6,000 columns took seconds: pandas split its blocks for every column added).
+    # 6,000 columns took seconds: pandas split its blocks for every column added); an
+    # outlet count fits 32 bits.
     row_of = {pair: n for n, summary in enumerate(shown) for pair in brands[summary[0]].traders}
     column_of = {pk: n for n, (pk, _code) in enumerate(station_codes)}
-    counts = np.zeros((len(shown), len(station_codes)), dtype=np.int64)
+    counts = np.zeros((len(shown), len(station_codes)), dtype=np.int32)
     if row_of:
         outlets = _open_outlets(stations)
         if window is not None:
@@ -680,11 +681,14 @@ def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
             row = row_of.get((merchant, business_type))
             if row is not None:
                 counts[row, column_of[station]] += n
-    by_station = pd.DataFrame(counts, columns=[code for _pk, code in station_codes])
-    frame = pd.concat([frame, by_station], axis=1)
-    frame.attrs["total_row"] = False
-    frame.attrs["rows"] = len(summaries)
-    return frame
+    # The brand's columns put in front of that block (concatenating copied it: the national
+    # download's 9,617 brands × 6,000 stations are 230 MB as 32-bit counts).
+    whole = pd.DataFrame(counts, columns=[code for _pk, code in station_codes], copy=False)
+    for position, column in enumerate(frame.columns):
+        whole.insert(position, column, frame[column].array)
+    whole.attrs["total_row"] = False
+    whole.attrs["rows"] = len(summaries)
+    return whole
 
 
 # --- pipeline -----------------------------------------------------------------------------

@@ -361,14 +361,24 @@ def stream_report(df: pd.DataFrame, fmt: str, *, title: str | None = None) -> It
 
 
 CSV_CHUNK_ROWS = 5000
+# At most this many cells a chunk: a wide frame (chains: a column per station, 6,000 on the
+# national network) is cut into fewer rows, so a chunk's text stays a few megabytes.
+CHUNK_CELLS = 100_000
+
+
+def chunk_rows(df: pd.DataFrame) -> int:
+    """How many rows of ``df`` a chunk of a download holds: ``CSV_CHUNK_ROWS``, or fewer so
+    that a chunk has at most ``CHUNK_CELLS`` cells."""
+    return max(1, min(CSV_CHUNK_ROWS, CHUNK_CELLS // max(len(df.columns), 1)))
 
 
 def stream_csv(df: pd.DataFrame) -> Iterator[bytes]:
     """The ``csv`` rendering of :func:`render_report`, byte for byte, a few thousand rows at
     a time: a response streams it without holding the whole text beside the frame."""
     yield "\ufeff".encode()
-    for start in range(0, max(len(df), 1), CSV_CHUNK_ROWS):
-        chunk = df.iloc[start : start + CSV_CHUNK_ROWS]
+    rows = chunk_rows(df)
+    for start in range(0, max(len(df), 1), rows):
+        chunk = df.iloc[start : start + rows]
         yield chunk.to_csv(index=False, header=start == 0, lineterminator="\r\n").encode()
 
 
@@ -379,14 +389,15 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def stream_json(df: pd.DataFrame) -> Iterator[bytes]:
-    """The frame as a JSON list of records (indented, UTF-8), ``CSV_CHUNK_ROWS`` records at a
+    """The frame as a JSON list of records (indented, UTF-8), :func:`chunk_rows` records at a
     time: each chunk is dumped as a list whose brackets give way to the commas between chunks,
     so the whole is what one ``json.dumps`` of every record writes."""
     if not len(df):
         yield b"[]"
         return
-    for start in range(0, len(df), CSV_CHUNK_ROWS):
-        stop = start + CSV_CHUNK_ROWS
+    rows = chunk_rows(df)
+    for start in range(0, len(df), rows):
+        stop = start + rows
         text = json.dumps(_records(df.iloc[start:stop]), ensure_ascii=False, indent=2)
         opening = "[\n" if start == 0 else ",\n"
         closing = "\n]" if stop >= len(df) else ""
@@ -597,7 +608,7 @@ class _Sink:
 def stream_xlsx(df: pd.DataFrame, *, title: str | None = None) -> Iterator[bytes]:
     """The frame as a workbook, sent as it is written: openpyxl writes the title, the header,
     the panes and the widths; the rows (nearly all of the file) are added to its sheet as text
-    (see :class:`_SheetRows`), ``CSV_CHUNK_ROWS`` at a time — openpyxl's writer took over a
+    (see :class:`_SheetRows`), :func:`chunk_rows` at a time — openpyxl's writer took over a
     minute for 100,000 rows — and the zip is drained after each part, so neither the rows'
     XML nor the file is ever whole. ``title`` defaults to the frame's."""
     sink = _Sink()
@@ -685,13 +696,14 @@ def _fit_columns(df: pd.DataFrame, sheet, letters: list[str]) -> list[bool]:
 def _sheet_rows(
     df: pd.DataFrame, writer: _SheetRows, header_row: int, letters: list[str], money: list[bool]
 ) -> Iterator[str]:
-    """The sheet's rows as XML, ``CSV_CHUNK_ROWS`` rows at a time; a TOTAL row last, bold."""
+    """The sheet's rows as XML, :func:`chunk_rows` rows at a time; a TOTAL row last, bold."""
     if not letters:
         return
     total_row = bool(df.attrs.get("total_row")) and len(df) > 0
     body_rows = len(df) - 1 if total_row else len(df)
-    for start in range(0, body_rows, CSV_CHUNK_ROWS):
-        stop = min(start + CSV_CHUNK_ROWS, body_rows)
+    chunk = chunk_rows(df)
+    for start in range(0, body_rows, chunk):
+        stop = min(start + chunk, body_rows)
         numbers = [str(n) for n in range(header_row + 1 + start, header_row + 1 + stop)]
         columns = [
             writer.column(df.iloc[start:stop, position].tolist(), letter, numbers, money=amounts)

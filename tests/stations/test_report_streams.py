@@ -150,3 +150,23 @@ def test_every_admin_download_is_a_stream(client, network, fmt):
         assert facts(content) == facts(expected)
     else:
         assert content == expected
+
+
+def test_a_wide_frame_is_cut_into_fewer_rows_a_chunk():
+    wide = pd.DataFrame({f"S{n:05d}": [0, 1, 2] for n in range(6_000)})
+    assert reports.chunk_rows(wide) == 16  # 100,000 cells a chunk over 6,000 columns
+    assert reports.chunk_rows(pd.DataFrame({"a": [1]})) == reports.CSV_CHUNK_ROWS
+    assert reports.chunk_rows(pd.DataFrame({f"c{n}": [1] for n in range(200_000)})) == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_a_wide_frame_streams_the_same_file_in_chunks_of_few_cells(fmt, monkeypatch):
+    frame = many_kinds_frame(rows=30)
+    whole = render_report(frame, fmt, title="Wide")
+    monkeypatch.setattr(reports, "CHUNK_CELLS", 3 * len(frame.columns))  # three rows a chunk
+    chunks = list(reports.stream_report(frame, fmt, title="Wide"))
+    if fmt == "xlsx":
+        assert facts(b"".join(chunks)) == facts(whole)
+    else:
+        assert b"".join(chunks) == whole
+        assert len(chunks) >= 10  # 30 rows, three a chunk (and the CSV's BOM)
