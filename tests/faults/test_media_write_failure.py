@@ -294,7 +294,7 @@ def test_a_full_disk_under_wagtails_document_upload_is_a_message_not_a_500(offic
     assert media_files() == []
 
 
-@pytest.mark.django_db(transaction=True)  # as served: no transaction around the request
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as served: no transaction
 def test_wagtails_multiple_upload_shows_the_full_disk_in_the_files_row(officer_client):
     with disk_full_after(0):
         response = officer_client.post(
