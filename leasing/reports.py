@@ -577,7 +577,7 @@ def brand_presence(stations) -> tuple[list[tuple[int, str]], dict[str, BrandPres
     overlap) or a name several merchants trade under. Seven queries, whatever the data; no
     row per outlet but those of such merchants."""
     station_codes = list(report_stations(stations).values_list("pk", "code"))
-    outlets = _open_outlets(stations)
+    outlets = open_leases(stations)
     groups = list(
         outlets.values_list("merchant", "merchant__name", "business_type")
         .annotate(outlets=Count("pk"), at=Count("station", distinct=True))
@@ -631,7 +631,8 @@ def brand_presence(stations) -> tuple[list[tuple[int, str]], dict[str, BrandPres
     }
 
 
-def _open_outlets(stations):
+def open_leases(stations):
+    """The outlets operating (leases open) in the stations reported on."""
     return in_stations(Lease.objects.filter(status=Lease.Status.OPEN), "station", stations)
 
 
@@ -670,7 +671,7 @@ def chains(*, stations=None, window: slice | None = None) -> pd.DataFrame:
     column_of = {pk: n for n, (pk, _code) in enumerate(station_codes)}
     counts = np.zeros((len(shown), len(station_codes)), dtype=np.int32)
     if row_of:
-        outlets = _open_outlets(stations)
+        outlets = open_leases(stations)
         if window is not None:
             outlets = outlets.filter(merchant__in={m for m, _t in row_of})
         for merchant, business_type, station, n in (

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leasing.models import Lease
-from leasing.reports import brand_presence, rent_total
+from leasing.reports import brand_presence, open_leases, rent_total
 from stations.models import BusinessCategory
 from stations.reports import in_stations, register, report_stations, utilities_total
 from tenders.models import Demand, Lot, Objection, TenderRound
@@ -79,9 +79,9 @@ def network_summary(*, stations=None) -> pd.DataFrame:
         types=Count("business_type", distinct=True, filter=Q(status=Lot.Status.AWARDED)),
     )
     area, reserve, won, premium = rent_total(stations)  # rent-vs-reserve's TOTAL row
-    operating = in_stations(
-        Lease.objects.filter(status=Lease.Status.OPEN), "station", stations
-    ).aggregate(outlets=Count("pk"), stations=Count("station", distinct=True))
+    operating = open_leases(stations).aggregate(
+        outlets=Count("pk"), stations=Count("station", distinct=True)
+    )
     # The brands as `chains` counts them, without its column for each station.
     reported, brands = brand_presence(stations)
     everywhere = [name for name, brand in brands.items() if brand.stations == len(reported)]
